@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,8 +16,6 @@ from pipeline.errors import SamenspelError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.kafka_cmd",
-    "pipeline.cli.topics_cmd",
-    "pipeline.cli.worker_cmd",
 )
 
 
@@ -50,4 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if os.environ.get("SAMENSPEL_DEBUG"):
+            raise
+        print(
+            f"samenspel: internal error: {type(exc).__name__}: {exc} "
+            "(set SAMENSPEL_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 70
     return int(result or 0)
