@@ -20,7 +20,7 @@ RAW_CHANNELS: tuple[str, ...] = ("phone", "counter", "web", "social", "neighbour
 class Settings(BaseSettings):
     """All samenspel settings; see docs/operations.md for each variable."""
 
-    model_config = SettingsConfigDict(env_prefix="SAMENSPEL_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SAMENSPEL_", extra="ignore", populate_by_name=True)
 
     kafka_bootstrap_servers: str = Field(
         default="localhost:9092",
@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     review_threshold: float = Field(default=0.40, ge=0.0, le=1.0)
 
     worker_id: str = "worker"
+    data_dir: str | None = Field(default=None, description="faust's local data directory.")
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"

@@ -16,6 +16,8 @@ from pipeline.errors import SamenspelError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.kafka_cmd",
+    "pipeline.cli.topics_cmd",
+    "pipeline.cli.worker_cmd",
 )
 
 

@@ -1,0 +1,154 @@
+"""The faust app: one thin agent over the raw topics, two tables, a stats timer and web pages.
+
+Checkpoint order (what makes the feed at-least-once and, with the ``seen`` table, once):
+1. ``take_events`` hands the agent a batch; faust does not ack it yet;
+2. the chain turns each event into an interaction or a dead letter (pure code);
+3. every output is produced and its acknowledgement awaited (idempotent producer, acks=all);
+4. the ids go into ``seen`` and the counts into ``counts`` (changelog writes);
+5. the agent returns to ``take_events``, which acks the batch; faust commits acked offsets.
+A crash anywhere before 5 re-delivers the batch; step 2 then drops ids already in ``seen``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+import orjson
+from aiohttp import web
+from prometheus_client import generate_latest
+
+from pipeline import stats
+from pipeline.chain import Chain
+from pipeline.kafka_client import security_kwargs
+from pipeline.logs import get_logger
+from pipeline.settings import RAW_CHANNELS, Settings
+from pipeline.worker import metrics
+from pipeline.worker import transport as _transport  # noqa: F401 - registers the samenspel:// scheme
+from pipeline.worker.batch import BatchProcessor
+
+log = get_logger(__name__)
+BATCH_MAX = 500
+BATCH_WITHIN_S = 0.02
+STATS_PUBLISH_INTERVAL_S = 5.0
+
+
+def _credentials(settings: Settings) -> Any:
+    options = security_kwargs(settings)
+    if not options.get("sasl_mechanism"):
+        return None
+    import ssl
+
+    context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    return faust.SASLCredentials(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password,
+        ssl_context=context if settings.kafka_security_protocol == "SASL_SSL" else None,
+        mechanism=settings.kafka_sasl_mechanism,
+    )
+
+
+def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.App:
+    """Build the worker app; ``partitions`` must equal the raw topics' partition count."""
+    app = faust.App(
+        f"{settings.topic_prefix}-worker",
+        broker=[f"samenspel://{server}" for server in settings.bootstrap_list()],
+        broker_credentials=_credentials(settings),
+        value_serializer="raw",
+        key_serializer="raw",
+        processing_guarantee=settings.processing_guarantee,
+        producer_acks=-1,
+        store="memory://",
+        topic_partitions=partitions,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_enabled=True,
+        autodiscover=False,
+        datadir=settings.data_dir or _default_datadir(settings),
+        table_standby_replicas=0,
+    )
+    raw_topics = app.topic(*settings.raw_topics(), key_type=bytes, value_type=bytes)
+    feed = app.topic(settings.topic("interactions"), key_type=bytes, value_type=bytes)
+    deadletter = app.topic(settings.topic("deadletter"), key_type=bytes, value_type=bytes)
+    stats_topic = app.topic(settings.topic("stats"), key_type=bytes, value_type=bytes)
+    seen = app.Table("seen", default=None, key_type=bytes, value_type=bytes, partitions=partitions)
+    counts = app.Table("counts", default=None, key_type=bytes, value_type=bytes, partitions=partitions)
+    processor = BatchProcessor(
+        chain=chain,
+        feed=feed,
+        deadletter=deadletter,
+        seen=seen,
+        counts=counts,
+        worker_id=settings.worker_id,
+        oin=settings.oin,
+        channel_of_topic={settings.topic(f"raw.{c}"): c for c in RAW_CHANNELS},
+    )
+
+    @app.agent(raw_topics, concurrency=1)
+    async def process(stream: faust.StreamT[bytes]) -> None:
+        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):
+            await processor.handle(events)
+
+    published: dict[bytes, bytes] = {}
+
+    @app.timer(STATS_PUBLISH_INTERVAL_S)
+    async def publish_stats() -> None:
+        """Publish changed counts of this worker's partitions to the stats topic (compacted)."""
+        for key, value in list(counts.data.items()):
+            if published.get(key) == value:
+                continue
+            record = stats.to_record(key.decode(), int(value))
+            await stats_topic.send(key=key, value=orjson.dumps(record.model_dump(mode="json")))
+            published[key] = value
+
+    @app.on_rebalance_complete.connect
+    async def on_rebalance(sender: Any, **kwargs: Any) -> None:
+        metrics.REBALANCES.inc()
+
+    started = time.monotonic()
+
+    @app.page("/health")
+    async def health(web_view: Any, request: Any) -> web.Response:
+        return web.json_response({"status": "ok", "uptime_s": round(time.monotonic() - started, 1)})
+
+    @app.page("/ready")
+    async def ready(web_view: Any, request: Any) -> web.Response:
+        assigned = len(app.consumer.assignment()) if app.consumer else 0
+        ok = app.rebalancing is False and assigned > 0
+        return web.json_response({"ready": ok, "assigned_partitions": assigned}, status=200 if ok else 503)
+
+    @app.page("/metrics")
+    async def prometheus(web_view: Any, request: Any) -> web.Response:
+        _update_lag(app)
+        return web.Response(body=generate_latest(metrics.REGISTRY), content_type="text/plain")
+
+    @app.page("/stats")
+    async def stats_page(web_view: Any, request: Any) -> web.Response:
+        now = datetime.now(UTC)
+        entries = [(k.decode(), int(v)) for k, v in list(counts.data.items()) if not stats.expired(k.decode(), now)]
+        return web.Response(body=orjson.dumps(stats.summarise(entries)), content_type="application/json")
+
+    return app
+
+
+def _default_datadir(settings: Settings) -> str:
+    from pipeline.local_kafka import cache_dir
+
+    return str(cache_dir() / "worker-data" / f"{settings.topic_prefix}-{settings.worker_id}")
+
+
+def _update_lag(app: faust.App) -> None:
+    """Consumer lag per assigned partition: high water mark minus committed position."""
+    consumer = app.consumer
+    if consumer is None:
+        return
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        committed = consumer._committed_offset.get(tp)  # faust keeps no public accessor for this
+        if highwater is not None and committed is not None:
+            metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - committed))

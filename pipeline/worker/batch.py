@@ -1,0 +1,148 @@
+"""One batch of raw events: run the chain, drop duplicates, publish, and only then let faust ack.
+
+Why batches and not faust's ``concurrency``: with ``concurrency > 1`` faust-streaming may commit an
+offset past a message still in flight (faust-streaming #606). Here one agent instance takes a batch,
+publishes every output concurrently, waits until Kafka acknowledged all of them, and only then returns,
+after which ``take_events`` acks the batch. A crash before that point re-delivers the batch; the
+``seen`` table drops what had already made it to the feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from faust.streams import _current_event  # the context faust uses to pick a table's changelog partition
+
+from pipeline import stats
+from pipeline.chain import Chain, serialise
+from pipeline.cloudevents import feed_headers
+from pipeline.logs import get_logger
+from pipeline.normalise import StageError
+from pipeline.worker import metrics
+from schemas import Interaction
+
+log = get_logger(__name__)
+Headers = list[tuple[str, bytes]]
+Send = Callable[..., Awaitable[Any]]
+MAX_PUBLISH_BACKOFF_S = 10.0
+
+
+@dataclass
+class Output:
+    """A message to produce, with the event it came from."""
+
+    topic: Any
+    key: bytes | None
+    value: bytes
+    headers: Headers
+    event: Any
+    interaction: Interaction | None = None
+
+
+@dataclass
+class BatchProcessor:
+    """Processes batches of faust events; owns nothing but references to tables and topics."""
+
+    chain: Chain
+    feed: Any
+    deadletter: Any
+    seen: Any
+    counts: Any
+    worker_id: str
+    oin: str
+    channel_of_topic: dict[str, str] = field(default_factory=dict)
+
+    async def handle(self, events: Sequence[Any]) -> None:
+        outputs: list[Output] = []
+        batch_ids: set[bytes] = set()
+        for event in events:
+            message = event.message
+            channel = self.channel_of_topic.get(message.topic, "unknown")
+            metrics.EVENTS_IN.labels(channel).inc()
+            try:
+                interaction = self.chain.process_bytes(message.value)
+            except StageError as error:
+                outputs.append(self._dead_letter(event, error))
+                continue
+            key = interaction.id.encode()
+            if key in batch_ids or self.seen.get(key) is not None:
+                metrics.DUPLICATES.labels(channel).inc()
+                continue
+            batch_ids.add(key)
+            headers = feed_headers(interaction, oin=self.oin)
+            outputs.append(Output(self.feed, key, serialise(interaction), headers, event, interaction))
+        if outputs:
+            await self._publish(outputs)
+        self._remember(outputs)
+
+    def _dead_letter(self, event: Any, error: StageError) -> Output:
+        message = event.message
+        metrics.DEAD_LETTERS.labels(error.stage).inc()
+        log.warning(
+            "event dead-lettered",
+            stage=error.stage,
+            error_class=error.error_class,
+            reason=error.message,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+        )
+        headers = [
+            ("samenspel_stage", error.stage.encode()),
+            ("samenspel_error_class", error.error_class.encode()),
+            ("samenspel_error_message", error.message[:2000].encode()),
+            ("samenspel_original_topic", message.topic.encode()),
+            ("samenspel_original_partition", str(message.partition).encode()),
+            ("samenspel_original_offset", str(message.offset).encode()),
+            ("samenspel_worker", self.worker_id.encode()),
+            ("samenspel_failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        value = message.value if message.value is not None else b""
+        return Output(self.deadletter, message.key, value, headers, event)
+
+    async def _publish(self, outputs: list[Output]) -> None:
+        """Send all outputs and wait for every acknowledgement; retry what failed, never give up."""
+        pending = outputs
+        backoff = 0.2
+        while pending:
+            sends = [
+                await out.topic.send(key=out.key, value=out.value, headers=out.headers) for out in pending
+            ]
+            results = await asyncio.gather(*sends, return_exceptions=True)
+            failed = [out for out, result in zip(pending, results, strict=True) if isinstance(result, Exception)]
+            if failed:
+                metrics.PUBLISH_RETRIES.inc()
+                first = next(r for r in results if isinstance(r, Exception))
+                log.error("publish failed, retrying", failed=len(failed), error=type(first).__name__, backoff_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_PUBLISH_BACKOFF_S)
+            pending = failed
+
+    def _remember(self, outputs: list[Output]) -> None:
+        """After the acks: mark ids as published and count them, in each event's own partition."""
+        now = time.time()
+        stamp = str(int(now)).encode()
+        increments: dict[bytes, tuple[int, Any]] = {}
+        for out in outputs:
+            if out.interaction is None:
+                continue
+            message = out.event.message
+            _current_event.set(weakref.ref(out.event))
+            self.seen[out.key] = stamp
+            stats_key = stats.stats_key(out.interaction, message.partition).encode()
+            count, _ = increments.get(stats_key, (0, None))
+            increments[stats_key] = (count + 1, out.event)
+            metrics.EVENTS_OUT.labels(out.interaction.channel.value, out.interaction.source).inc()
+            if message.timestamp:
+                metrics.LATENCY.observe(max(0.0, now - message.timestamp))
+        for stats_key, (count, event) in increments.items():  # one changelog write per key and batch
+            _current_event.set(weakref.ref(event))
+            self.counts[stats_key] = str(int(self.counts.get(stats_key, b"0")) + count).encode()
+        _current_event.set(None)
+
