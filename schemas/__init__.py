@@ -5,6 +5,7 @@ Imports nothing but pydantic, so that a consumer can depend on this package alon
 
 from schemas.deadletter import DeadLetter, Stage
 from schemas.interaction import SCHEMA_VERSION, Interaction, Location, Tags, interaction_id
+from schemas.offsets import ConnectOffset
 from schemas.raw import RawEvent, RawLocation
 from schemas.stats import StatsRecord
 from schemas.taxonomy import Channel, CitizenRole, MunicipalityRole, Perspective
@@ -13,6 +14,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Channel",
     "CitizenRole",
+    "ConnectOffset",
     "DeadLetter",
     "Interaction",
     "Location",

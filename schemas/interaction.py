@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -33,7 +32,13 @@ class Location(BaseModel):
 
     def area(self) -> str:
         """The finest known area, used as the statistics dimension."""
-        return self.buurt_code or self.wijk_code or self.postcode4 or self.municipality_code or "onbekend"
+        return (
+            self.buurt_code
+            or self.wijk_code
+            or self.postcode4
+            or self.municipality_code
+            or "onbekend"
+        )
 
 
 class Tags(BaseModel):
@@ -61,10 +66,18 @@ class Interaction(BaseModel):
     source: str = Field(min_length=1, max_length=limits.MAX_SOURCE)
     occurred_at: AwareDatetime = Field(description="Klantcontact.plaatsgevondenOp")
     received_at: AwareDatetime = Field(description="When samenspel processed the event.")
-    subject: str | None = Field(default=None, max_length=limits.MAX_SUBJECT, description="Klantcontact.onderwerp")
-    content: str = Field(max_length=limits.MAX_TEXT, description="Klantcontact.inhoud, identifiers removed")
-    language: str | None = Field(default=None, max_length=limits.MAX_LANGUAGE, description="Klantcontact.taal")
+    subject: str | None = Field(
+        default=None, max_length=limits.MAX_SUBJECT, description="Klantcontact.onderwerp"
+    )
+    content: str = Field(
+        max_length=limits.MAX_TEXT, description="Klantcontact.inhoud, identifiers removed"
+    )
+    language: str | None = Field(
+        default=None, max_length=limits.MAX_LANGUAGE, description="Klantcontact.taal"
+    )
     confidential: bool = Field(default=False, description="Klantcontact.vertrouwelijk")
-    party: str | None = Field(default=None, max_length=100, description="Keyed pseudonym: '<key id>:<hex>'")
+    party: str | None = Field(
+        default=None, max_length=100, description="Keyed pseudonym: '<key id>:<hex>'"
+    )
     location: Location | None = None
     tags: Tags

@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.kafka_cmd",
     "pipeline.cli.topics_cmd",
     "pipeline.cli.worker_cmd",
+    "pipeline.cli.schemas_cmd",
+    "pipeline.privacy.cli",
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -33,6 +34,7 @@ log = get_logger(__name__)
 BATCH_MAX = 500
 BATCH_WITHIN_S = 0.02
 STATS_PUBLISH_INTERVAL_S = 5.0
+DASHBOARD_HTML = Path(__file__).resolve().parent / "dashboard" / "index.html"
 
 
 def _credentials(settings: Settings) -> Any:
@@ -77,7 +79,9 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
     deadletter = app.topic(settings.topic("deadletter"), key_type=bytes, value_type=bytes)
     stats_topic = app.topic(settings.topic("stats"), key_type=bytes, value_type=bytes)
     seen = app.Table("seen", default=None, key_type=bytes, value_type=bytes, partitions=partitions)
-    counts = app.Table("counts", default=None, key_type=bytes, value_type=bytes, partitions=partitions)
+    counts = app.Table(
+        "counts", default=None, key_type=bytes, value_type=bytes, partitions=partitions
+    )
     processor = BatchProcessor(
         chain=chain,
         feed=feed,
@@ -120,7 +124,9 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
     async def ready(web_view: Any, request: Any) -> web.Response:
         assigned = len(app.consumer.assignment()) if app.consumer else 0
         ok = app.rebalancing is False and assigned > 0
-        return web.json_response({"ready": ok, "assigned_partitions": assigned}, status=200 if ok else 503)
+        return web.json_response(
+            {"ready": ok, "assigned_partitions": assigned}, status=200 if ok else 503
+        )
 
     @app.page("/metrics")
     async def prometheus(web_view: Any, request: Any) -> web.Response:
@@ -130,8 +136,24 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
     @app.page("/stats")
     async def stats_page(web_view: Any, request: Any) -> web.Response:
         now = datetime.now(UTC)
-        entries = [(k.decode(), int(v)) for k, v in list(counts.data.items()) if not stats.expired(k.decode(), now)]
-        return web.Response(body=orjson.dumps(stats.summarise(entries)), content_type="application/json")
+        entries = [
+            (k.decode(), int(v))
+            for k, v in list(counts.data.items())
+            if not stats.expired(k.decode(), now)
+        ]
+        return web.Response(
+            body=orjson.dumps(stats.summarise(entries)), content_type="application/json"
+        )
+
+    @app.page("/recent")
+    async def recent_page(web_view: Any, request: Any) -> web.Response:
+        """The newest interactions this worker published (newest first), as a JSON array."""
+        body = b"[" + b",".join(reversed(processor.recent)) + b"]"
+        return web.Response(body=body, content_type="application/json")
+
+    @app.page("/dashboard")
+    async def dashboard(web_view: Any, request: Any) -> web.Response:
+        return web.Response(body=DASHBOARD_HTML.read_bytes(), content_type="text/html")
 
     return app
 
@@ -139,7 +161,9 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
 def _default_datadir(settings: Settings) -> str:
     from pipeline.local_kafka import cache_dir
 
-    return str(cache_dir() / "worker-data" / f"{settings.topic_prefix}-{settings.worker_id}")
+    path = cache_dir() / "worker-data" / f"{settings.topic_prefix}-{settings.worker_id}"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
 
 
 def _update_lag(app: faust.App) -> None:
@@ -151,4 +175,6 @@ def _update_lag(app: faust.App) -> None:
         highwater = consumer.highwater(tp)
         committed = consumer._committed_offset.get(tp)  # faust keeps no public accessor for this
         if highwater is not None and committed is not None:
-            metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - committed))
+            metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(
+                max(0, highwater - committed)
+            )

@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from faust.streams import _current_event  # the context faust uses to pick a table's changelog partition
+from faust.streams import (
+    _current_event,  # the context faust uses to pick a table's changelog partition
+)
 
 from pipeline import stats
 from pipeline.chain import Chain, serialise
@@ -31,6 +34,7 @@ log = get_logger(__name__)
 Headers = list[tuple[str, bytes]]
 Send = Callable[..., Awaitable[Any]]
 MAX_PUBLISH_BACKOFF_S = 10.0
+RECENT_MAX = 50
 
 
 @dataclass
@@ -57,6 +61,7 @@ class BatchProcessor:
     worker_id: str
     oin: str
     channel_of_topic: dict[str, str] = field(default_factory=dict)
+    recent: deque[bytes] = field(default_factory=lambda: deque(maxlen=RECENT_MAX))
 
     async def handle(self, events: Sequence[Any]) -> None:
         outputs: list[Output] = []
@@ -76,7 +81,9 @@ class BatchProcessor:
                 continue
             batch_ids.add(key)
             headers = feed_headers(interaction, oin=self.oin)
-            outputs.append(Output(self.feed, key, serialise(interaction), headers, event, interaction))
+            outputs.append(
+                Output(self.feed, key, serialise(interaction), headers, event, interaction)
+            )
         if outputs:
             await self._publish(outputs)
         self._remember(outputs)
@@ -112,14 +119,24 @@ class BatchProcessor:
         backoff = 0.2
         while pending:
             sends = [
-                await out.topic.send(key=out.key, value=out.value, headers=out.headers) for out in pending
+                await out.topic.send(key=out.key, value=out.value, headers=out.headers)
+                for out in pending
             ]
             results = await asyncio.gather(*sends, return_exceptions=True)
-            failed = [out for out, result in zip(pending, results, strict=True) if isinstance(result, Exception)]
+            failed = [
+                out
+                for out, result in zip(pending, results, strict=True)
+                if isinstance(result, Exception)
+            ]
             if failed:
                 metrics.PUBLISH_RETRIES.inc()
                 first = next(r for r in results if isinstance(r, Exception))
-                log.error("publish failed, retrying", failed=len(failed), error=type(first).__name__, backoff_s=backoff)
+                log.error(
+                    "publish failed, retrying",
+                    failed=len(failed),
+                    error=type(first).__name__,
+                    backoff_s=backoff,
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_PUBLISH_BACKOFF_S)
             pending = failed
@@ -139,10 +156,13 @@ class BatchProcessor:
             count, _ = increments.get(stats_key, (0, None))
             increments[stats_key] = (count + 1, out.event)
             metrics.EVENTS_OUT.labels(out.interaction.channel.value, out.interaction.source).inc()
+            self.recent.append(out.value)
             if message.timestamp:
                 metrics.LATENCY.observe(max(0.0, now - message.timestamp))
-        for stats_key, (count, event) in increments.items():  # one changelog write per key and batch
+        for stats_key, (
+            count,
+            event,
+        ) in increments.items():  # one changelog write per key and batch
             _current_event.set(weakref.ref(event))
             self.counts[stats_key] = str(int(self.counts.get(stats_key, b"0")) + count).encode()
         _current_event.set(None)
-

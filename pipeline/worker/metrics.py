@@ -16,10 +16,16 @@ EVENTS_OUT = Counter(
     registry=REGISTRY,
 )
 DUPLICATES = Counter(
-    "samenspel_duplicates_total", "Events dropped as already published", ["channel"], registry=REGISTRY
+    "samenspel_duplicates_total",
+    "Events dropped as already published",
+    ["channel"],
+    registry=REGISTRY,
 )
 DEAD_LETTERS = Counter(
-    "samenspel_dead_letters_total", "Events sent to the dead-letter topic", ["stage"], registry=REGISTRY
+    "samenspel_dead_letters_total",
+    "Events sent to the dead-letter topic",
+    ["stage"],
+    registry=REGISTRY,
 )
 LATENCY = Histogram(
     "samenspel_processing_latency_seconds",
@@ -28,9 +34,14 @@ LATENCY = Histogram(
     registry=REGISTRY,
 )
 CONSUMER_LAG = Gauge(
-    "samenspel_consumer_lag", "Messages behind the end of a partition", ["topic", "partition"], registry=REGISTRY
+    "samenspel_consumer_lag",
+    "Messages behind the end of a partition",
+    ["topic", "partition"],
+    registry=REGISTRY,
 )
-REBALANCES = Counter("samenspel_rebalances_total", "Partition reassignments seen", registry=REGISTRY)
+REBALANCES = Counter(
+    "samenspel_rebalances_total", "Partition reassignments seen", registry=REGISTRY
+)
 PUBLISH_RETRIES = Counter(
     "samenspel_publish_retries_total", "Batches whose publishing was retried", registry=REGISTRY
 )
