@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.topics_cmd",
     "pipeline.cli.worker_cmd",
     "pipeline.cli.schemas_cmd",
+    "pipeline.cli.tag_cmd",
     "pipeline.privacy.cli",
 )
 
