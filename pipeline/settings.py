@@ -20,7 +20,9 @@ RAW_CHANNELS: tuple[str, ...] = ("phone", "counter", "web", "social", "neighbour
 class Settings(BaseSettings):
     """All samenspel settings; see docs/operations.md for each variable."""
 
-    model_config = SettingsConfigDict(env_prefix="SAMENSPEL_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="SAMENSPEL_", extra="ignore", populate_by_name=True
+    )
 
     kafka_bootstrap_servers: str = Field(
         default="localhost:9092",
@@ -34,7 +36,9 @@ class Settings(BaseSettings):
     kafka_sasl_password: str | None = None
     kafka_ssl_cafile: str | None = None
 
-    pseudonym_key: str | None = Field(default=None, description="Secret HMAC key for party pseudonyms.")
+    pseudonym_key: str | None = Field(
+        default=None, description="Secret HMAC key for party pseudonyms."
+    )
     pseudonym_key_id: str = Field(default="k1", pattern=r"^[A-Za-z0-9_-]{1,16}$")
     oin: str = Field(default="00000000000000000000", pattern=r"^\d{20}$")
     rules_file: str | None = None
@@ -47,7 +51,9 @@ class Settings(BaseSettings):
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     worker_concurrency: int = Field(default=1, ge=1, le=64)
     dedupe_window_s: int = Field(default=7 * 24 * 3600, ge=60)
-    max_event_bytes: int = Field(default=1_000_000, ge=1024)
+    max_event_bytes: int = Field(
+        default=512 * 1024, ge=1024, description="Larger raw events are dead-lettered."
+    )
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

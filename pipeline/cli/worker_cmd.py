@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.errors import SamenspelError
 from pipeline.settings import get_settings
 
 
@@ -27,6 +28,12 @@ def _run(args: argparse.Namespace) -> int:
     chain = build_chain(settings)
     specs = {spec.name: spec for spec in load_topic_specs(settings.topic_prefix)}
     partitions = specs[settings.raw_topics()[0]].partitions
+    feed_partitions = specs[settings.topic("interactions")].partitions
+    if feed_partitions != partitions or any(specs[t].partitions != partitions for t in settings.raw_topics()):
+        raise SamenspelError(
+            "the feed and every raw topic need the same partition count (raw partition p is published "
+            "to feed partition p); fix deploy/topics.yaml"
+        )
     app = create_app(settings, chain, partitions=partitions)
     worker = faust.Worker(app, loglevel="WARNING", override_logging=False, redirect_stdouts=False)
     worker.execute_from_commandline()

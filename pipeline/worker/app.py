@@ -29,6 +29,7 @@ from pipeline.settings import RAW_CHANNELS, Settings
 from pipeline.worker import metrics
 from pipeline.worker import transport as _transport  # noqa: F401 - registers the samenspel:// scheme
 from pipeline.worker.batch import BatchProcessor
+from pipeline.worker.feed_tail import FeedTail
 
 log = get_logger(__name__)
 BATCH_MAX = 500
@@ -91,9 +92,10 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
         worker_id=settings.worker_id,
         oin=settings.oin,
         channel_of_topic={settings.topic(f"raw.{c}"): c for c in RAW_CHANNELS},
+        feed_tail=FeedTail(settings, settings.topic("interactions")),
     )
 
-    @app.agent(raw_topics, concurrency=1)
+    @app.agent(raw_topics, concurrency=settings.worker_concurrency)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):
             await processor.handle(events)
@@ -110,9 +112,10 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
             await stats_topic.send(key=key, value=orjson.dumps(record.model_dump(mode="json")))
             published[key] = value
 
-    @app.on_rebalance_complete.connect
-    async def on_rebalance(sender: Any, **kwargs: Any) -> None:
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         metrics.REBALANCES.inc()
+        processor.forget_partitions()
 
     started = time.monotonic()
 

@@ -27,6 +27,7 @@ from pipeline.chain import Chain, serialise
 from pipeline.cloudevents import feed_headers
 from pipeline.logs import get_logger
 from pipeline.normalise import StageError
+from pipeline.worker.feed_tail import FeedTail
 from pipeline.worker import metrics
 from schemas import Interaction
 
@@ -47,6 +48,7 @@ class Output:
     headers: Headers
     event: Any
     interaction: Interaction | None = None
+    partition: int | None = None
 
 
 @dataclass
@@ -62,10 +64,37 @@ class BatchProcessor:
     oin: str
     channel_of_topic: dict[str, str] = field(default_factory=dict)
     recent: deque[bytes] = field(default_factory=lambda: deque(maxlen=RECENT_MAX))
+    in_flight: set[bytes] = field(default_factory=set)
+    feed_tail: FeedTail | None = None
+    primed: set[int] = field(default_factory=set)
 
     async def handle(self, events: Sequence[Any]) -> None:
+        """Process one batch; several agent instances may call this concurrently."""
         outputs: list[Output] = []
         batch_ids: set[bytes] = set()
+        try:
+            await self._handle(events, outputs, batch_ids)
+        finally:
+            self.in_flight -= batch_ids
+
+    def forget_partitions(self) -> None:
+        """After a rebalance every partition is primed again before its first batch."""
+        self.primed.clear()
+
+    async def _prime(self, events: Sequence[Any]) -> None:
+        """Load the ids already on the feed partitions of this batch (see feed_tail.py)."""
+        if self.feed_tail is None:
+            return
+        for partition in sorted({event.message.partition for event in events} - self.primed):
+            keys = await self.feed_tail.keys(partition)
+            stamp = str(int(time.time())).encode()
+            for key in keys:
+                self.seen.data[key] = stamp  # local only: the feed itself is the durable record
+            self.primed.add(partition)
+            log.info("feed partition primed", partition=partition, ids=len(keys))
+
+    async def _handle(self, events: Sequence[Any], outputs: list[Output], batch_ids: set[bytes]) -> None:
+        await self._prime(events)
         for event in events:
             message = event.message
             channel = self.channel_of_topic.get(message.topic, "unknown")
@@ -76,14 +105,19 @@ class BatchProcessor:
                 outputs.append(self._dead_letter(event, error))
                 continue
             key = interaction.id.encode()
-            if key in batch_ids or self.seen.get(key) is not None:
+            if key in self.in_flight or self.seen.get(key) is not None:
+                # in flight in this or a concurrent batch: that one is published or re-delivered
                 metrics.DUPLICATES.labels(channel).inc()
                 continue
             batch_ids.add(key)
+            self.in_flight.add(key)
             headers = feed_headers(interaction, oin=self.oin)
             outputs.append(
-                Output(self.feed, key, serialise(interaction), headers, event, interaction)
-            )
+                Output(
+                    self.feed, key, serialise(interaction), headers, event, interaction,
+                    partition=event.message.partition,
+                )
+            )  # fmt: skip
         if outputs:
             await self._publish(outputs)
         self._remember(outputs)
@@ -119,7 +153,9 @@ class BatchProcessor:
         backoff = 0.2
         while pending:
             sends = [
-                await out.topic.send(key=out.key, value=out.value, headers=out.headers)
+                await out.topic.send(
+                    key=out.key, value=out.value, headers=out.headers, partition=out.partition
+                )
                 for out in pending
             ]
             results = await asyncio.gather(*sends, return_exceptions=True)
