@@ -37,7 +37,9 @@ class ProtectedEvent:
 class Chain:
     """Parse, normalise, protect and tag raw events; pure apart from the clock."""
 
-    def __init__(self, tagger: TaggerLike, pseudonymiser: Pseudonymiser, *, max_event_bytes: int) -> None:
+    def __init__(
+        self, tagger: TaggerLike, pseudonymiser: Pseudonymiser, *, max_event_bytes: int
+    ) -> None:
         self.tagger = tagger
         self.pseudonymiser = pseudonymiser
         self.max_event_bytes = max_event_bytes
@@ -54,7 +56,9 @@ class Chain:
                 self.pseudonymiser.pseudonym(event.party, event.party_kind) if event.party else None
             )
         except Exception as exc:
-            raise StageError("protect", f"{type(exc).__name__}: masking failed", type(exc).__name__) from None
+            raise StageError(
+                "protect", f"{type(exc).__name__}: masking failed", type(exc).__name__
+            ) from None
         location = event.location
         if location is None and content.postcode4:
             location = Location(postcode4=content.postcode4)
@@ -76,7 +80,9 @@ class Chain:
         try:
             event = normalise(raw)
         except Exception as exc:
-            raise StageError("normalise", f"{type(exc).__name__}: {exc}", type(exc).__name__) from None
+            raise StageError(
+                "normalise", f"{type(exc).__name__}: {exc}", type(exc).__name__
+            ) from None
         protected = self.protect(event)
         tags = self.tag(protected)
         return Interaction.model_construct(
@@ -95,7 +101,9 @@ class Chain:
             schema_version=Interaction.model_fields["schema_version"].default,
         )
 
-    def process_bytes(self, value: bytes | None, received_at: datetime | None = None) -> Interaction:
+    def process_bytes(
+        self, value: bytes | None, received_at: datetime | None = None
+    ) -> Interaction:
         return self.process(self.parse(value), received_at)
 
 

@@ -188,15 +188,24 @@ def start(nodes: int = 1, base_port: int = 9092, timeout_s: float = START_TIMEOU
     ports = [base_port + offset for offset in range(2 * nodes)]
     busy = [port for port in ports if port_in_use(port)]
     if busy:
-        raise SamenspelError(f"port {busy[0]} on 127.0.0.1 is already in use; stop what uses it or pick --port")
+        raise SamenspelError(
+            f"port {busy[0]} on 127.0.0.1 is already in use; stop what uses it or pick --port"
+        )
     libs = resolve_jars()
     run = state_dir() / "run"
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir(parents=True)
     java = _java_command(libs)
-    cluster_id = subprocess.run(
-        [*java, "kafka.tools.StorageTool", "random-uuid"], capture_output=True, text=True, check=True
-    ).stdout.strip().splitlines()[-1]
+    cluster_id = (
+        subprocess.run(
+            [*java, "kafka.tools.StorageTool", "random-uuid"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     started: list[Node] = []
     for node_id in range(nodes):
         properties = _write_properties(node_id, nodes, base_port, run)
@@ -205,7 +214,9 @@ def start(nodes: int = 1, base_port: int = 9092, timeout_s: float = START_TIMEOU
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if formatted.returncode != 0:
-            raise SamenspelError(f"formatting node {node_id + 1} failed: {formatted.stderr.strip()[-300:]}")
+            raise SamenspelError(
+                f"formatting node {node_id + 1} failed: {formatted.stderr.strip()[-300:]}"
+            )
         log_file = properties.parent / "broker.log"
         pid = _launch(libs, properties, log_file)
         started.append(
@@ -261,15 +272,19 @@ def wait_until_ready(cluster: Cluster, timeout_s: float) -> None:
         dead = [node for node in cluster.nodes if not pid_alive(node.pid)]
         if dead:
             log_tail = Path(dead[0].log_file).read_text(errors="replace").strip().splitlines()[-5:]
-            raise SamenspelError(f"Kafka node {dead[0].node_id} exited during start: {' | '.join(log_tail)}")
+            raise SamenspelError(
+                f"Kafka node {dead[0].node_id} exited during start: {' | '.join(log_tail)}"
+            )
         if all(port_in_use(node.broker_port) for node in cluster.nodes):
             try:
                 if broker_count(cluster.bootstrap) == len(cluster.nodes):
                     return
-            except Exception:  # noqa: BLE001 - not ready yet; any client error means "try again"
+            except Exception:
                 pass
         time.sleep(0.5)
-    raise SamenspelError(f"Kafka did not become ready within {timeout_s:.0f} s; see {cluster.nodes[0].log_file}")
+    raise SamenspelError(
+        f"Kafka did not become ready within {timeout_s:.0f} s; see {cluster.nodes[0].log_file}"
+    )
 
 
 def stop(timeout_s: float = 30.0) -> int:

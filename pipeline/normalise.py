@@ -43,7 +43,9 @@ def parse_raw_event(value: bytes | None, *, max_bytes: int) -> RawEvent:
     if value is None:
         raise StageError("parse", "message has no value (tombstone)", "EmptyMessage")
     if len(value) > max_bytes:
-        raise StageError("parse", f"event of {len(value)} bytes exceeds the limit of {max_bytes}", "TooLarge")
+        raise StageError(
+            "parse", f"event of {len(value)} bytes exceeds the limit of {max_bytes}", "TooLarge"
+        )
     try:
         value.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -52,7 +54,9 @@ def parse_raw_event(value: bytes | None, *, max_bytes: int) -> RawEvent:
         return RawEvent.model_validate_json(value)
     except ValidationError as exc:
         if exc.errors()[0]["type"] == "json_invalid":
-            raise StageError("parse", f"not valid JSON: {exc.errors()[0]['msg']}", "InvalidJson") from None
+            raise StageError(
+                "parse", f"not valid JSON: {exc.errors()[0]['msg']}", "InvalidJson"
+            ) from None
         if exc.errors()[0]["type"] == "model_type":
             raise StageError("parse", "JSON value is not an object", "NotAnObject") from None
         raise StageError("parse", describe_validation_error(exc), "ValidationError") from None

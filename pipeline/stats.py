@@ -28,7 +28,13 @@ def stats_key(interaction: Interaction, partition: int) -> str:
     start = window_start(interaction.occurred_at)
     area = interaction.location.area() if interaction.location else "onbekend"
     return _SEP.join(
-        (start.isoformat(), interaction.tags.perspective.value, interaction.channel.value, area, str(partition))
+        (
+            start.isoformat(),
+            interaction.tags.perspective.value,
+            interaction.channel.value,
+            area,
+            str(partition),
+        )
     )
 
 
@@ -60,7 +66,11 @@ def to_record(key: str, count: int) -> StatsRecord:
 def summarise(entries: Iterable[tuple[str, int]]) -> dict[str, Any]:
     """The /stats JSON: totals, and counts per window and dimension summed over partitions."""
     windows: dict[str, dict[str, dict[str, int]]] = defaultdict(
-        lambda: {"perspective": defaultdict(int), "channel": defaultdict(int), "area": defaultdict(int)}
+        lambda: {
+            "perspective": defaultdict(int),
+            "channel": defaultdict(int),
+            "area": defaultdict(int),
+        }
     )
     cells: dict[tuple[str, str, str, str], int] = defaultdict(int)
     total = 0
@@ -74,7 +84,9 @@ def summarise(entries: Iterable[tuple[str, int]]) -> dict[str, Any]:
         total += count
     return {
         "total": total,
-        "windows": {w: {dim: dict(v) for dim, v in dims.items()} for w, dims in sorted(windows.items())},
+        "windows": {
+            w: {dim: dict(v) for dim, v in dims.items()} for w, dims in sorted(windows.items())
+        },
         "cells": [
             {"window_start": w, "perspective": p, "channel": c, "area": a, "count": n}
             for (w, p, c, a), n in sorted(cells.items())

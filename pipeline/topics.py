@@ -85,7 +85,9 @@ def fit_to_cluster(spec: TopicSpec, brokers: int) -> TopicSpec:
     replication = min(spec.replication_factor, brokers)
     config = dict(spec.config)
     if "min.insync.replicas" in config:
-        config["min.insync.replicas"] = str(min(int(config["min.insync.replicas"]), max(1, replication - 1)))
+        config["min.insync.replicas"] = str(
+            min(int(config["min.insync.replicas"]), max(1, replication - 1))
+        )
     return TopicSpec(spec.name, spec.partitions, replication, config, spec.description)
 
 
@@ -109,8 +111,11 @@ def _admin(bootstrap: list[str], **security: Any) -> Any:
 
     try:
         return KafkaAdminClient(
-            bootstrap_servers=bootstrap, client_id="samenspel-topics", request_timeout_ms=10_000,
-            bootstrap_timeout_ms=5_000, **security
+            bootstrap_servers=bootstrap,
+            client_id="samenspel-topics",
+            request_timeout_ms=10_000,
+            bootstrap_timeout_ms=5_000,
+            **security,
         )
     except KafkaError as exc:
         raise SamenspelError(f"no Kafka broker answers at {','.join(bootstrap)}: {exc}") from None
@@ -130,7 +135,8 @@ def apply_topics(specs: list[TopicSpec], bootstrap: list[str], **security: Any) 
         missing = [spec for spec in fitted if spec.name not in existing]
         if missing:
             new_topics = [
-                NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config) for s in missing
+                NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config)
+                for s in missing
             ]
             try:
                 admin.create_topics(new_topics, timeout_ms=30_000)

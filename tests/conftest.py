@@ -24,7 +24,7 @@ def kafka_bootstrap() -> str:
     bootstrap = _bootstrap()
     try:
         brokers = local_kafka.broker_count(bootstrap, timeout_s=5)
-    except Exception as exc:  # noqa: BLE001 - any failure means the broker is not usable
+    except Exception as exc:
         pytest.fail(
             f"Kafka is not reachable at {bootstrap} ({type(exc).__name__}); "
             "start it with 'samenspel kafka start' (CI does this in .ci/run)"

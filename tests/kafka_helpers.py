@@ -23,7 +23,9 @@ def create_topics(settings: Settings) -> None:
     apply_topics(load_topic_specs(settings.topic_prefix), settings.bootstrap_list())
 
 
-def produce(settings: Settings, topic: str, messages: Iterable[tuple[bytes | None, bytes | None]]) -> int:
+def produce(
+    settings: Settings, topic: str, messages: Iterable[tuple[bytes | None, bytes | None]]
+) -> int:
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap_list(), acks="all", linger_ms=5)
     count = 0
     for key, value in messages:
@@ -43,10 +45,14 @@ class Record:
     offset: int
 
 
-def read_topic(settings: Settings, topic: str, *, expect: int, timeout_s: float = 60.0) -> list[Record]:
+def read_topic(
+    settings: Settings, topic: str, *, expect: int, timeout_s: float = 60.0
+) -> list[Record]:
     """Read a topic from the start until ``expect`` records arrived or the time is up."""
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_list(), enable_auto_commit=False, consumer_timeout_ms=1000
+        bootstrap_servers=settings.bootstrap_list(),
+        enable_auto_commit=False,
+        consumer_timeout_ms=1000,
     )
     partitions = consumer.partitions_for_topic(topic) or set()
     deadline = time.monotonic() + timeout_s
@@ -94,7 +100,9 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"worker exited with {self.process.returncode}: {self.log_tail()}")
+                raise AssertionError(
+                    f"worker exited with {self.process.returncode}: {self.log_tail()}"
+                )
             try:
                 if self.get("/ready")[0] == 200:
                     return
@@ -120,7 +128,32 @@ class WorkerProcess:
         self.process.wait()
 
 
-def start_worker(settings: Settings, log_path: Path, *, worker_id: str = "w1", **env: Any) -> WorkerProcess:
+def topic_size(settings: Settings, topic: str) -> int:
+    """How many records a topic holds (sum of end offsets; topics here are never compacted)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_list())
+    partitions = consumer.partitions_for_topic(topic) or set()
+    ends = consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+    consumer.close()
+    return sum(ends.values())
+
+
+def wait_for_size(settings: Settings, topic: str, at_least: int, timeout_s: float = 120) -> int:
+    deadline = time.monotonic() + timeout_s
+    size = topic_size(settings, topic)
+    while size < at_least and time.monotonic() < deadline:
+        time.sleep(0.3)
+        size = topic_size(settings, topic)
+    return size
+
+
+def start_worker(
+    settings: Settings,
+    log_path: Path,
+    *,
+    worker_id: str = "w1",
+    command: list[str] | None = None,
+    **env: Any,
+) -> WorkerProcess:
     port = free_port()
     environment = {
         **os.environ,
@@ -133,6 +166,9 @@ def start_worker(settings: Settings, log_path: Path, *, worker_id: str = "w1", *
     }
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "worker"], env=environment, stdout=log, stderr=subprocess.STDOUT
+        command or [sys.executable, "-m", "pipeline", "worker"],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     return WorkerProcess(process, port, log_path)

@@ -21,6 +21,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.schemas_cmd",
     "pipeline.cli.tag_cmd",
     "pipeline.privacy.cli",
+    "pipeline.cli.connect_cmd",
+    "pipeline.cli.demo_cmd",
+    "pipeline.cli.bench_cmd",
 )
 
 

@@ -17,7 +17,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     start.add_argument("--port", type=int, default=9092, help="first broker port (default 9092)")
     start.set_defaults(func=_start)
     actions.add_parser("stop", help="stop the local cluster").set_defaults(func=_stop)
-    actions.add_parser("status", help="show whether the local cluster runs").set_defaults(func=_status)
+    actions.add_parser("status", help="show whether the local cluster runs").set_defaults(
+        func=_status
+    )
 
 
 def _start(args: argparse.Namespace) -> int:
@@ -41,7 +43,7 @@ def _status(args: argparse.Namespace) -> int:
     alive = [node for node in cluster.nodes if local_kafka.pid_alive(node.pid)]
     try:
         brokers = local_kafka.broker_count(cluster.bootstrap) if alive else 0
-    except Exception as exc:  # noqa: BLE001 - any client failure means "not answering"
+    except Exception as exc:
         raise SamenspelError(f"local Kafka at {cluster.bootstrap} does not answer: {exc}") from None
     for node in cluster.nodes:
         state = "running" if node in alive else "stopped"

@@ -15,7 +15,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     apply = actions.add_parser("apply", help="create missing topics and report drift")
-    apply.add_argument("--file", type=Path, default=TOPICS_FILE, help="topics file (deploy/topics.yaml)")
+    apply.add_argument(
+        "--file", type=Path, default=TOPICS_FILE, help="topics file (deploy/topics.yaml)"
+    )
     apply.set_defaults(func=_apply)
     show = actions.add_parser("list", help="print the declared topics")
     show.add_argument("--file", type=Path, default=TOPICS_FILE)

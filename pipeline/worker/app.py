@@ -11,7 +11,10 @@ A crash anywhere before 5 re-delivers the batch; step 2 then drops ids already i
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,7 @@ log = get_logger(__name__)
 BATCH_MAX = 500
 BATCH_WITHIN_S = 0.02
 STATS_PUBLISH_INTERVAL_S = 5.0
+SHUTDOWN_GRACE_S = 20.0
 DASHBOARD_HTML = Path(__file__).resolve().parent / "dashboard" / "index.html"
 
 
@@ -98,7 +102,7 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
     @app.agent(raw_topics, concurrency=settings.worker_concurrency)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):
-            await processor.handle(events)
+            await finish_even_if_cancelled(processor.handle(events))
 
     published: dict[bytes, bytes] = {}
 
@@ -159,6 +163,25 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
         return web.Response(body=DASHBOARD_HTML.read_bytes(), content_type="text/html")
 
     return app
+
+
+async def finish_even_if_cancelled(work: Coroutine[Any, Any, None]) -> None:
+    """Run a batch to its end even when faust cancels the agent (shutdown, rebalance).
+
+    ``take_events`` acks a batch when the agent leaves it, finished or not; acking a batch whose
+    outputs were never acknowledged would lose them. So a cancelled agent first finishes the batch;
+    if that takes too long, the process exits at once, without committing, and the batch is re-read.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        try:
+            await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_S)
+        except Exception:  # noqa: BLE001 - whatever went wrong, committing now would lose events
+            log.error("batch could not finish during shutdown; exiting without commit")
+            os._exit(75)
+        raise
 
 
 def _default_datadir(settings: Settings) -> str:

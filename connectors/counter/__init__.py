@@ -1,0 +1,1 @@
+"""Counter connectors: queue and appointment events."""

@@ -1,0 +1,1 @@
+"""Neighbourhood connectors: Decidim (GraphQL polling) and a generic neighbourhood webhook."""

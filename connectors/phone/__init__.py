@@ -1,0 +1,1 @@
+"""Phone connectors: Asterisk CDR files and a CTI webhook."""

@@ -1,0 +1,1 @@
+"""Social connectors: Mastodon (polling) and Meta page webhooks."""

@@ -1,0 +1,1 @@
+"""Web connectors: Open Forms submissions and web-chat transcripts."""

@@ -1,0 +1,77 @@
+"""``samenspel tagger``: train the tagger's model, cross-validate its weights, evaluate it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA = "data/labelled/dev.jsonl"
+
+
+def register(subparsers: Any) -> None:
+    """Add ``tagger train`` and ``tagger evaluate``."""
+    parser = subparsers.add_parser("tagger", help="train and evaluate the interaction tagger")
+    sub = parser.add_subparsers(dest="tagger_command", metavar="ACTION", required=True)
+
+    train = sub.add_parser("train", help="train the linear model from labelled data")
+    train.add_argument("--data", default=DEFAULT_DATA, help=f"labelled JSON lines ({DEFAULT_DATA})")
+    train.add_argument("--out", default=None, help="model file (default: the packaged model.json)")
+    train.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    train.add_argument("--min-df", type=int, default=2, help="minimum document frequency")
+    train.add_argument(
+        "--cv", type=int, default=0, metavar="K", help="also cross-validate mixing weights, K folds"
+    )
+    train.add_argument("--rules", default=None, help="rules file for --cv (default: packaged)")
+    train.set_defaults(func=_train)
+
+    evaluate = sub.add_parser("evaluate", help="tag a labelled file and print scores")
+    evaluate.add_argument("file", help="labelled JSON lines")
+    evaluate.add_argument("--rules", default=None, help="rules file (default: packaged)")
+    evaluate.add_argument("--model", default=None, help="model file (default: packaged)")
+    evaluate.add_argument("--review-threshold", type=float, default=0.40)
+    evaluate.set_defaults(func=_evaluate)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from pipeline.tagging.data import load_labelled
+    from pipeline.tagging.model import DEFAULT_MODEL_PATH
+    from pipeline.tagging.rules import load_rules
+    from pipeline.tagging.train import TrainConfig, cross_validate, train
+
+    rows = load_labelled(args.data)
+    config = TrainConfig(c=args.c, min_df=args.min_df)
+    model = train(rows, config)
+    out = Path(args.out) if args.out else DEFAULT_MODEL_PATH
+    raw = model.to_json()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(raw)
+    print(f"wrote {out}: {len(model.weights)} features, {len(raw)} bytes, model-{model.digest}")
+    if args.cv:
+        rules, _ = load_rules(args.rules)
+        result = cross_validate(rows, rules, folds=args.cv, config=config)
+        for dim, acc in result.accuracy.items():
+            print(
+                f"cv {dim}: accuracy {acc:.3f}, log-loss {result.log_loss[dim]:.3f}, "
+                f"model weight {result.weights.model.get(dim)}, "
+                f"temperature {result.weights.temperature.get(dim)}"
+            )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from pipeline.tagging import Tagger, evaluate
+    from pipeline.tagging.data import load_labelled
+
+    tagger = Tagger.load(args.rules, review_threshold=args.review_threshold, model_path=args.model)
+    rows = load_labelled(args.file)
+    pairs = [
+        (
+            tagger.tag(r.text, channel=r.channel.value, subject=r.subject),
+            r.model_dump(mode="json"),
+        )
+        for r in rows
+    ]
+    print(f"tagger {tagger.version}")
+    print(evaluate(pairs).render())
+    return 0

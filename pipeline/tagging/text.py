@@ -1,0 +1,81 @@
+"""Dutch text analysis for tagging: normalise, tokenise, stem.
+
+Lexicon entries and message text go through the same steps, so a rule author can write words as
+people spell them ("afvalcontainer", "#OnzeWijk", "café") and still match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import snowballstemmer
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MENTION = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_PLACEHOLDER = re.compile(r"\[([A-Z][A-Z-]*)\]")
+_TOKEN = re.compile(r"\[[a-z]+\]|[a-z0-9]+")
+_MAX_CACHE = 200_000
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove accents (é → e, ï → i): Dutch writers use them inconsistently."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _split_hashtag(match: re.Match[str]) -> str:
+    return " " + _CAMEL.sub(" ", match.group(1)) + " "
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    return " [" + match.group(1).replace("-", "").lower() + "] "
+
+
+def normalise(text: str) -> str:
+    """Lower-case text without URLs, @mentions and accents; hashtags become words.
+
+    Placeholders such as ``[E-MAIL]`` survive as one token ``[email]``.
+    """
+    if "http" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "[" in text:
+        text = _PLACEHOLDER.sub(_placeholder, text)
+    if "#" in text:
+        text = _HASHTAG.sub(_split_hashtag, text)
+    return strip_diacritics(text).lower()
+
+
+def tokenise(text: str) -> list[str]:
+    """Words of a message after :func:`normalise`."""
+    return _TOKEN.findall(normalise(text))
+
+
+class Stemmer:
+    """Snowball's Dutch stemmer with a cache: stemming is the slowest step and words repeat."""
+
+    def __init__(self) -> None:
+        self._stemmer = snowballstemmer.stemmer("dutch")
+        self._cache: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        """The stem of one lower-case word; placeholders and numbers are kept as they are."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        keep = word.startswith("[") or word.isdigit()
+        result = word if keep else self._stemmer.stemWord(word)
+        if len(self._cache) >= _MAX_CACHE:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def stems(self, words: list[str]) -> list[str]:
+        """Stems of a list of words, in order."""
+        return [self.stem(word) for word in words]

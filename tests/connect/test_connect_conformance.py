@@ -1,0 +1,3 @@
+"""Runs the connector conformance suite over every registered connector."""
+
+from connectors.testing.conformance import *  # noqa: F403
