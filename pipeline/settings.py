@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
-    worker_concurrency: int = Field(default=1, ge=1, le=64)
+    worker_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Batches a worker processes at once (acks stay in order)."
+    )
     dedupe_window_s: int = Field(default=7 * 24 * 3600, ge=60)
     max_event_bytes: int = Field(
         default=512 * 1024, ge=1024, description="Larger raw events are dead-lettered."

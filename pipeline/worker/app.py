@@ -1,12 +1,16 @@
 """The faust app: one thin agent over the raw topics, two tables, a stats timer and web pages.
 
-Checkpoint order (what makes the feed at-least-once and, with the ``seen`` table, once):
-1. ``take_events`` hands the agent a batch; faust does not ack it yet;
-2. the chain turns each event into an interaction or a dead letter (pure code);
-3. every output is produced and its acknowledgement awaited (idempotent producer, acks=all);
-4. the ids go into ``seen`` and the counts into ``counts`` (changelog writes);
-5. the agent returns to ``take_events``, which acks the batch; faust commits acked offsets.
-A crash anywhere before 5 re-delivers the batch; step 2 then drops ids already in ``seen``.
+Checkpoint order (what makes the feed at-least-once and, with the dedupe, once):
+1. the agent reads events without acking them (``noack``) and batches them (dispatch.py);
+2. before the first batch of a partition, the ids on the tail of its feed partition are loaded;
+3. the chain turns each event into an interaction or a dead letter (pure code); ids already seen
+   or in flight are dropped;
+4. every output is produced to feed partition = raw partition, and its acknowledgement awaited
+   (idempotent producer, acks=all);
+5. the ids go into ``seen`` and the counts into ``counts`` (changelog writes);
+6. the batch's events are marked done; acks are released per partition in offset order only;
+   faust commits acked offsets.
+A crash anywhere before 6 re-delivers the batch; steps 2 and 3 drop what already reached the feed.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ from pipeline.settings import RAW_CHANNELS, Settings
 from pipeline.worker import metrics
 from pipeline.worker import transport as _transport  # noqa: F401 - registers the samenspel:// scheme
 from pipeline.worker.batch import BatchProcessor
+from pipeline.worker.dispatch import BatchDispatcher, OrderedAcker
 from pipeline.worker.feed_tail import FeedTail
 
 log = get_logger(__name__)
@@ -78,6 +82,8 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
         autodiscover=False,
         datadir=settings.data_dir or _default_datadir(settings),
         table_standby_replicas=0,
+        producer_linger_ms=5,
+        producer_max_batch_size=256 * 1024,
     )
     raw_topics = app.topic(*settings.raw_topics(), key_type=bytes, value_type=bytes)
     feed = app.topic(settings.topic("interactions"), key_type=bytes, value_type=bytes)
@@ -99,10 +105,25 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
         feed_tail=FeedTail(settings, settings.topic("interactions")),
     )
 
-    @app.agent(raw_topics, concurrency=settings.worker_concurrency)
+    dispatcher: BatchDispatcher | None = None
+
+    @app.agent(raw_topics, concurrency=1)
     async def process(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):
-            await finish_even_if_cancelled(processor.handle(events))
+        nonlocal dispatcher
+        manual = stream.noack()
+        dispatcher = BatchDispatcher(
+            processor.handle,
+            OrderedAcker(manual.ack),
+            max_batch=BATCH_MAX,
+            max_wait_s=BATCH_WITHIN_S,
+            max_in_flight=settings.worker_concurrency,
+        )
+        try:
+            async for event in manual.events():
+                await dispatcher.add(event)
+        except asyncio.CancelledError:
+            await finish_in_flight(dispatcher)
+            raise
 
     published: dict[bytes, bytes] = {}
 
@@ -118,7 +139,10 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
+        """Finish and ack what is in flight before partitions move, then re-prime."""
         metrics.REBALANCES.inc()
+        if dispatcher is not None:
+            await finish_in_flight(dispatcher)
         processor.forget_partitions()
 
     started = time.monotonic()
@@ -165,23 +189,17 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
     return app
 
 
-async def finish_even_if_cancelled(work: Coroutine[Any, Any, None]) -> None:
-    """Run a batch to its end even when faust cancels the agent (shutdown, rebalance).
+async def finish_in_flight(dispatcher: BatchDispatcher) -> None:
+    """Let the batches in flight finish and ack before faust commits (shutdown, rebalance).
 
-    ``take_events`` acks a batch when the agent leaves it, finished or not; acking a batch whose
-    outputs were never acknowledged would lose them. So a cancelled agent first finishes the batch;
-    if that takes too long, the process exits at once, without committing, and the batch is re-read.
+    If that takes too long, exit at once without committing: the batches are then re-read, which
+    is safe, while committing now could skip events whose outputs were never acknowledged.
     """
-    task = asyncio.ensure_future(work)
     try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        try:
-            await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_S)
-        except Exception:  # noqa: BLE001 - whatever went wrong, committing now would lose events
-            log.error("batch could not finish during shutdown; exiting without commit")
-            os._exit(75)
-        raise
+        await asyncio.wait_for(asyncio.shield(dispatcher.drain()), timeout=SHUTDOWN_GRACE_S)
+    except Exception:  # noqa: BLE001 - whatever went wrong, committing now could lose events
+        log.error("batches in flight could not finish; exiting without commit")
+        os._exit(75)
 
 
 def _default_datadir(settings: Settings) -> str:

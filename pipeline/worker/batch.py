@@ -1,10 +1,8 @@
-"""One batch of raw events: run the chain, drop duplicates, publish, and only then let faust ack.
+"""One batch of raw events: run the chain, drop duplicates, publish, wait for every acknowledgement.
 
-Why batches and not faust's ``concurrency``: with ``concurrency > 1`` faust-streaming may commit an
-offset past a message still in flight (faust-streaming #606). Here one agent instance takes a batch,
-publishes every output concurrently, waits until Kafka acknowledged all of them, and only then returns,
-after which ``take_events`` acks the batch. A crash before that point re-delivers the batch; the
-``seen`` table drops what had already made it to the feed.
+Only when ``handle`` returns may the batch be acked (dispatch.py acks in offset order). A crash
+before that re-delivers the batch; the ``seen`` table and the primed feed tail drop what had already
+made it to the feed.
 """
 
 from __future__ import annotations
