@@ -179,3 +179,39 @@ def _drift(spec: TopicSpec, described: dict[str, Any], actual_config: dict[str, 
         if actual_config.get(key) != value:
             problems.append(f"{key}={actual_config.get(key)}, declared {value}")
     return problems
+
+
+@dataclass(frozen=True)
+class Topology:
+    """What the worker needs to know of the live cluster before it starts."""
+
+    partitions: int
+    brokers: int
+
+
+def worker_topology(
+    raw_topics: list[str], feed: str, bootstrap: list[str], **security: Any
+) -> Topology:
+    """Check on the cluster that the raw topics and the feed exist with one partition count.
+
+    Raw partition ``p`` is published to feed partition ``p`` (so a restarted worker finds its own
+    outputs on the feed), which needs equal partition counts.
+    """
+    admin = _admin(bootstrap, **security)
+    try:
+        brokers = len(admin.describe_cluster()["brokers"])
+        existing = set(admin.list_topics())
+        missing = [name for name in [*raw_topics, feed] if name not in existing]
+        if missing:
+            raise SamenspelError(
+                f"topic {missing[0]} does not exist; run 'samenspel topics apply' first"
+            )
+        counts = {
+            t["name"]: len(t["partitions"]) for t in admin.describe_topics([*raw_topics, feed])
+        }
+    finally:
+        admin.close()
+    if len(set(counts.values())) != 1:
+        listing = ", ".join(f"{name}={count}" for name, count in sorted(counts.items()))
+        raise SamenspelError(f"raw topics and the feed need one partition count, found {listing}")
+    return Topology(partitions=counts[feed], brokers=brokers)

@@ -22,8 +22,12 @@ from pipeline.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("tag", help="tag JSON lines from stdin (or evaluate a labelled file)")
-    parser.add_argument("--evaluate", metavar="FILE", type=Path, help="print accuracy, macro-F1, confusion")
+    parser = subparsers.add_parser(
+        "tag", help="tag JSON lines from stdin (or evaluate a labelled file)"
+    )
+    parser.add_argument(
+        "--evaluate", metavar="FILE", type=Path, help="print accuracy, macro-F1, confusion"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -93,4 +97,3 @@ def _evaluate(chain: Chain, path: Path) -> int:
 
     print(evaluate_file(path, tag_one).render())
     return 0
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.errors import SamenspelError
 from pipeline.settings import get_settings
 
 
@@ -19,22 +18,21 @@ def _run(args: argparse.Namespace) -> int:
     import faust
 
     from pipeline.assembly import build_chain
-    from pipeline.topics import load_topic_specs
+    from pipeline.kafka_client import security_kwargs
+    from pipeline.topics import worker_topology
     from pipeline.worker.app import create_app
 
     settings = get_settings()
     overrides = {"web_port": args.web_port, "worker_id": args.worker_id}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     chain = build_chain(settings)
-    specs = {spec.name: spec for spec in load_topic_specs(settings.topic_prefix)}
-    partitions = specs[settings.raw_topics()[0]].partitions
-    feed_partitions = specs[settings.topic("interactions")].partitions
-    if feed_partitions != partitions or any(specs[t].partitions != partitions for t in settings.raw_topics()):
-        raise SamenspelError(
-            "the feed and every raw topic need the same partition count (raw partition p is published "
-            "to feed partition p); fix deploy/topics.yaml"
-        )
-    app = create_app(settings, chain, partitions=partitions)
+    topology = worker_topology(
+        settings.raw_topics(),
+        settings.topic("interactions"),
+        settings.bootstrap_list(),
+        **security_kwargs(settings),
+    )
+    app = create_app(settings, chain, topology=topology)
     worker = faust.Worker(app, loglevel="WARNING", override_logging=False, redirect_stdouts=False)
     worker.execute_from_commandline()
     return 0

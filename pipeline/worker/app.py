@@ -29,9 +29,9 @@ from prometheus_client import generate_latest
 
 from pipeline import stats
 from pipeline.chain import Chain
-from pipeline.kafka_client import security_kwargs
 from pipeline.logs import get_logger
 from pipeline.settings import RAW_CHANNELS, Settings
+from pipeline.topics import Topology
 from pipeline.worker import metrics
 from pipeline.worker import transport as _transport  # noqa: F401 - registers the samenspel:// scheme
 from pipeline.worker.batch import BatchProcessor
@@ -43,16 +43,20 @@ BATCH_MAX = 500
 BATCH_WITHIN_S = 0.02
 STATS_PUBLISH_INTERVAL_S = 5.0
 SHUTDOWN_GRACE_S = 20.0
+EXPIRY_INTERVAL_S = 600.0
 DASHBOARD_HTML = Path(__file__).resolve().parent / "dashboard" / "index.html"
 
 
 def _credentials(settings: Settings) -> Any:
-    options = security_kwargs(settings)
-    if not options.get("sasl_mechanism"):
+    """faust's credentials for SSL, SASL_PLAINTEXT and SASL_SSL; None for PLAINTEXT."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
         return None
     import ssl
 
     context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
     return faust.SASLCredentials(
         username=settings.kafka_sasl_username,
         password=settings.kafka_sasl_password,
@@ -61,8 +65,9 @@ def _credentials(settings: Settings) -> Any:
     )
 
 
-def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.App:
-    """Build the worker app; ``partitions`` must equal the raw topics' partition count."""
+def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust.App:
+    """Build the worker app for a cluster whose raw topics and feed share one partition count."""
+    partitions = topology.partitions
     app = faust.App(
         f"{settings.topic_prefix}-worker",
         broker=[f"samenspel://{server}" for server in settings.bootstrap_list()],
@@ -73,7 +78,7 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
         producer_acks=-1,
         store="memory://",
         topic_partitions=partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=min(3, topology.brokers),  # the tables' changelog topics
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         web_host=settings.web_host,
@@ -136,6 +141,13 @@ def create_app(settings: Settings, chain: Chain, *, partitions: int) -> faust.Ap
             record = stats.to_record(key.decode(), int(value))
             await stats_topic.send(key=key, value=orjson.dumps(record.model_dump(mode="json")))
             published[key] = value
+
+    @app.timer(EXPIRY_INTERVAL_S)
+    async def expire_seen() -> None:
+        """Keep the dedupe table to the configured window (SAMENSPEL_DEDUPE_WINDOW_S)."""
+        expired = processor.expire_seen(time.time(), settings.dedupe_window_s)
+        if expired:
+            log.info("dedupe ids expired", count=expired)
 
     @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:

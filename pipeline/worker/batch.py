@@ -75,6 +75,18 @@ class BatchProcessor:
         finally:
             self.in_flight -= batch_ids
 
+    def expire_seen(self, now: float, window_s: float) -> int:
+        """Forget ids published longer than ``window_s`` ago (tombstones keep the changelog small)."""
+        expired = []
+        for key, value in list(self.seen.data.items()):
+            stamp, _, partition = value.partition(b":")
+            if now - int(stamp) > window_s:
+                expired.append((key, int(partition)))
+        for key, partition in expired:
+            self.seen.data.pop(key, None)
+            self.seen.send_changelog(partition, key, None, value_serializer="raw")
+        return len(expired)
+
     def forget_partitions(self) -> None:
         """After a rebalance every partition is primed again before its first batch."""
         self.primed.clear()
@@ -85,13 +97,15 @@ class BatchProcessor:
             return
         for partition in sorted({event.message.partition for event in events} - self.primed):
             keys = await self.feed_tail.keys(partition)
-            stamp = str(int(time.time())).encode()
+            stamp = seen_value(time.time(), partition)
             for key in keys:
                 self.seen.data[key] = stamp  # local only: the feed itself is the durable record
             self.primed.add(partition)
             log.info("feed partition primed", partition=partition, ids=len(keys))
 
-    async def _handle(self, events: Sequence[Any], outputs: list[Output], batch_ids: set[bytes]) -> None:
+    async def _handle(
+        self, events: Sequence[Any], outputs: list[Output], batch_ids: set[bytes]
+    ) -> None:
         await self._prime(events)
         for event in events:
             message = event.message
@@ -178,14 +192,13 @@ class BatchProcessor:
     def _remember(self, outputs: list[Output]) -> None:
         """After the acks: mark ids as published and count them, in each event's own partition."""
         now = time.time()
-        stamp = str(int(now)).encode()
         increments: dict[bytes, tuple[int, Any]] = {}
         for out in outputs:
             if out.interaction is None:
                 continue
             message = out.event.message
             _current_event.set(weakref.ref(out.event))
-            self.seen[out.key] = stamp
+            self.seen[out.key] = seen_value(now, message.partition)
             stats_key = stats.stats_key(out.interaction, message.partition).encode()
             count, _ = increments.get(stats_key, (0, None))
             increments[stats_key] = (count + 1, out.event)
@@ -200,3 +213,8 @@ class BatchProcessor:
             _current_event.set(weakref.ref(event))
             self.counts[stats_key] = str(int(self.counts.get(stats_key, b"0")) + count).encode()
         _current_event.set(None)
+
+
+def seen_value(moment: float, partition: int) -> bytes:
+    """The ``seen`` table's value: when an id was published and in which partition (for expiry)."""
+    return f"{int(moment)}:{partition}".encode()

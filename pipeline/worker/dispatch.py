@@ -57,7 +57,13 @@ class BatchDispatcher:
     """Collects events into batches (size or age) and runs at most ``max_in_flight`` at once."""
 
     def __init__(
-        self, handle: Handle, acker: OrderedAcker, *, max_batch: int, max_wait_s: float, max_in_flight: int
+        self,
+        handle: Handle,
+        acker: OrderedAcker,
+        *,
+        max_batch: int,
+        max_wait_s: float,
+        max_in_flight: int,
     ) -> None:
         self._handle = handle
         self._acker = acker

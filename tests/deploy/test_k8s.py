@@ -12,6 +12,7 @@ from aiohttp import web
 
 from connectors.registry import load_connectors
 from pipeline.assembly import build_chain
+from pipeline.topics import Topology
 from pipeline.connect.config import load_connector_config
 from pipeline.connect.http import Health, add_ops_routes
 from pipeline.settings import Settings
@@ -149,7 +150,7 @@ def test_container_commands_are_real_subcommands(overlay: list[Doc]) -> None:
 def test_worker_probes_exist_on_the_worker(overlay: list[Doc], tmp_path: Path) -> None:
     """Liveness /health and readiness /ready are pages of the faust app, on its web port."""
     settings = Settings(pseudonym_key="k" * 32, data_dir=str(tmp_path))
-    app = create_app(settings, build_chain(settings), partitions=6)
+    app = create_app(settings, build_chain(settings), topology=Topology(partitions=6, brokers=1))
     pages = set(app.web.views)
     worker = containers(_find(overlay, "Deployment", "samenspel-worker"))[0]
     assert worker["livenessProbe"]["httpGet"]["path"] == "/health"

@@ -48,7 +48,9 @@ def feed_counts(settings: Settings, expect: int) -> Counter[str]:
     return Counter(Interaction.model_validate_json(r.value or b"").id for r in records)
 
 
-def test_sigkill_mid_stream_with_concurrency_and_a_slow_event(kafka_settings: Settings, tmp_path: Path) -> None:
+def test_sigkill_mid_stream_with_concurrency_and_a_slow_event(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
     """Killed with SIGKILL while a slow event is in flight and restarted: all events once, none twice."""
     settings = kafka_settings
     create_topics(settings)
@@ -57,7 +59,11 @@ def test_sigkill_mid_stream_with_concurrency_and_a_slow_event(kafka_settings: Se
     produce(settings, settings.topic("raw.web"), events("web", total // 2))
     slow_id = interaction_id("test-phone", "phone-50")
     first = start_worker(
-        settings, tmp_path / "w1.log", command=SLOW_WORKER, SLOW_EVENT_S=60, SAMENSPEL_WORKER_CONCURRENCY=4
+        settings,
+        tmp_path / "w1.log",
+        command=SLOW_WORKER,
+        SLOW_EVENT_S=60,
+        SAMENSPEL_WORKER_CONCURRENCY=4,
     )
     try:
         first.wait_ready()
@@ -66,9 +72,13 @@ def test_sigkill_mid_stream_with_concurrency_and_a_slow_event(kafka_settings: Se
     finally:
         first.stop()
     assert total // 3 <= published < total, "the kill should land mid-stream"
-    before_restart = feed_counts(settings, expect=topic_size(settings, settings.topic("interactions")))
+    before_restart = feed_counts(
+        settings, expect=topic_size(settings, settings.topic("interactions"))
+    )
     assert slow_id not in before_restart, "the slow event was still in flight at the kill"
-    second = start_worker(settings, tmp_path / "w2.log", worker_id="w2", SAMENSPEL_WORKER_CONCURRENCY=4)
+    second = start_worker(
+        settings, tmp_path / "w2.log", worker_id="w2", SAMENSPEL_WORKER_CONCURRENCY=4
+    )
     try:
         second.wait_ready()
         counts = feed_counts(settings, expect=total)
@@ -77,10 +87,14 @@ def test_sigkill_mid_stream_with_concurrency_and_a_slow_event(kafka_settings: Se
     expected = {interaction_id("test-phone", f"phone-{i}") for i in range(total // 2)}
     expected |= {interaction_id("test-web", f"web-{i}") for i in range(total // 2)}
     assert set(counts) == expected, f"missing {len(expected - set(counts))}"
-    assert counts.most_common(1)[0][1] == 1, f"duplicates: {[k for k, n in counts.items() if n > 1][:5]}"
+    assert counts.most_common(1)[0][1] == 1, (
+        f"duplicates: {[k for k, n in counts.items() if n > 1][:5]}"
+    )
 
 
-def test_two_workers_share_and_one_stops_mid_stream(kafka_settings: Settings, tmp_path: Path) -> None:
+def test_two_workers_share_and_one_stops_mid_stream(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
     """Two workers in one group share the partitions; stopping one mid-stream loses and repeats nothing."""
     settings = kafka_settings
     create_topics(settings)
