@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.schemas_cmd",
     "pipeline.cli.tag_cmd",
     "pipeline.cli.tagger_cmd",
+    "pipeline.cli.deadletters_cmd",
     "pipeline.privacy.cli",
     "pipeline.cli.connect_cmd",
     "pipeline.cli.demo_cmd",

@@ -106,23 +106,31 @@ class Matcher:
                 break
         return tuple(hits)
 
+    def word_hits(self, word: str, stem: str) -> tuple[Hit, ...]:
+        """Hits of one word (cached per word)."""
+        word_hits = self._cache.get(word)
+        if word_hits is None:
+            word_hits = self._word_hits(word, stem)
+            if len(self._cache) >= _MAX_CACHE:
+                self._cache.clear()
+            self._cache[word] = word_hits
+        return word_hits
+
     def hits(self, words: list[str], stems: list[str]) -> list[Hit]:
         """Entries found in a message: each distinct stem counts once, phrases on top."""
         found: list[Hit] = []
-        cache = self._cache
         seen: set[str] = set()
         for word, stem in zip(words, stems, strict=True):
             if stem in seen:
                 continue
             seen.add(stem)
-            word_hits = cache.get(word)
-            if word_hits is None:
-                word_hits = self._word_hits(word, stem)
-                if len(cache) >= _MAX_CACHE:
-                    cache.clear()
-                cache[word] = word_hits
-            if word_hits:
-                found.extend(word_hits)
+            found.extend(self.word_hits(word, stem))
+        found.extend(self.phrase_hits(words, stems))
+        return found
+
+    def phrase_hits(self, words: list[str], stems: list[str]) -> list[Hit]:
+        """Phrases (several words in order) found in a message, each once."""
+        found: list[Hit] = []
         phrases = self._phrases
         done: set[int] = set()
         for position, pair in enumerate(pairwise(stems)):

@@ -57,6 +57,9 @@ class Weights(BaseModel):
     model: DimensionWeights
     channel_prior: float = Field(default=1.0, ge=0.0, le=10.0)
     coherence: float = Field(default=1.0, ge=0.0, le=10.0)
+    joint: float = Field(
+        default=0.0, ge=0.0, le=10.0, description="Weight of the model's learned label pairs."
+    )
     phrase: float = Field(default=1.5, gt=0.0, le=10.0, description="Multiplier for phrase hits.")
     compound: float = Field(default=0.7, gt=0.0, le=10.0, description="Multiplier for word parts.")
     temperature: DimensionWeights

@@ -58,15 +58,25 @@ def test_raw_event_reaches_feed_and_malformed_one_dead_letters(
         settings,
         settings.topic("raw.phone"),
         [
-            (b"call-1", raw_event("phone", "call-1", party="06-12345678", party_kind="phone")),
+            (
+                b"call-1",
+                raw_event(
+                    "phone",
+                    "call-1",
+                    party="06-12345678",
+                    party_kind="phone",
+                    subject="Terugbellen op 06-12345678 of jan.devries@example.nl",
+                ),
+            ),
             (b"bad", b"{not json"),
+            (b"bad-2", b'{"id": "b2", "text": "BSN 111222333, IBAN NL91ABNA0417164300"'),
         ],
     )
     worker = start_worker(settings, tmp_path / "worker.log")
     try:
         worker.wait_ready()
         feed = read_topic(settings, settings.topic("interactions"), expect=1)
-        dead = read_topic(settings, settings.topic("deadletter"), expect=1)
+        dead = read_topic(settings, settings.topic("deadletter"), expect=2)
     finally:
         worker.stop()
     assert len(feed) == 1
@@ -81,12 +91,18 @@ def test_raw_event_reaches_feed_and_malformed_one_dead_letters(
     )
     assert feed[0].headers["ce_id"] == interaction.id.encode()
     assert feed[0].headers["ce_source"].startswith(b"urn:nld:oin:")
-    assert len(dead) == 1
+    assert len(dead) == 2
     assert dead[0].value == b"{not json"
     assert dead[0].headers["samenspel_stage"] == b"parse"
     assert b"JSON" in dead[0].headers["samenspel_error_message"]
     assert dead[0].headers["samenspel_original_topic"] == settings.topic("raw.phone").encode()
     assert worker.process.returncode in (0, -15)
+    assert interaction.subject is not None and "[TELEFOON]" in interaction.subject
+    log_text = (tmp_path / "worker.log").read_text()
+    assert "event dead-lettered" in log_text  # the log was written, and is scanned below
+    for identifier in ("12345678", "jan.devries@example.nl", "111222333", "NL91ABNA0417164300"):
+        assert identifier not in log_text
+        assert identifier.encode() not in (feed[0].value or b"")
 
 
 BAD_EVENTS: dict[str, bytes | None] = {
