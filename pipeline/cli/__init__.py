@@ -37,7 +37,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="samenspel", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog="samenspel",
+        description="samenspel: every channel of a municipality on one tagged, privacy-safe feed.",
+    )
     parser.add_argument("--log-level", default="INFO", help="log level (default INFO)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True

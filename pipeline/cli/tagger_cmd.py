@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATA = "data/labelled/dev.jsonl"
+DEFAULT_DATA = ("data/labelled/dev.jsonl", "data/labelled/train.jsonl")
 
 
 def register(subparsers: Any) -> None:
@@ -15,14 +15,19 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="tagger_command", metavar="ACTION", required=True)
 
     train = sub.add_parser("train", help="train the linear model from labelled data")
-    train.add_argument("--data", default=DEFAULT_DATA, help=f"labelled JSON lines ({DEFAULT_DATA})")
+    train.add_argument(
+        "--data",
+        action="append",
+        default=None,
+        help=f"labelled JSON lines, repeatable (default: {' + '.join(DEFAULT_DATA)})",
+    )
     train.add_argument("--out", default=None, help="model file (default: the packaged model.json)")
     train.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     train.add_argument("--min-df", type=int, default=2, help="minimum document frequency")
     train.add_argument(
         "--cv", type=int, default=0, metavar="K", help="also cross-validate mixing weights, K folds"
     )
-    train.add_argument("--rules", default=None, help="rules file for --cv (default: packaged)")
+    train.add_argument("--rules", default=None, help="rules file (default: packaged)")
     train.set_defaults(func=_train)
 
     evaluate = sub.add_parser("evaluate", help="tag a labelled file and print scores")
@@ -39,23 +44,25 @@ def _train(args: argparse.Namespace) -> int:
     from pipeline.tagging.rules import load_rules
     from pipeline.tagging.train import TrainConfig, cross_validate, train
 
-    rows = load_labelled(args.data)
+    rows = [row for path in args.data or DEFAULT_DATA for row in load_labelled(path)]
+    rules, _ = load_rules(args.rules)
     config = TrainConfig(c=args.c, min_df=args.min_df)
-    model = train(rows, config)
+    model = train(rows, config, rules)
     out = Path(args.out) if args.out else DEFAULT_MODEL_PATH
     raw = model.to_json()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(raw)
     print(f"wrote {out}: {len(model.weights)} features, {len(raw)} bytes, model-{model.digest}")
     if args.cv:
-        rules, _ = load_rules(args.rules)
         result = cross_validate(rows, rules, folds=args.cv, config=config)
         for dim, acc in result.accuracy.items():
             print(
                 f"cv {dim}: accuracy {acc:.3f}, log-loss {result.log_loss[dim]:.3f}, "
                 f"model weight {result.weights.model.get(dim)}, "
-                f"temperature {result.weights.temperature.get(dim)}"
+                f"temperature {result.weights.temperature.get(dim)}, "
+                f"rules weight {result.weights.rules.get(dim)}"
             )
+        print(f"cv joint weight {result.weights.joint}")
     return 0
 
 

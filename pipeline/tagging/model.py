@@ -40,9 +40,7 @@ def char_grams(stem: str) -> list[str]:
     """Character 3- to 5-grams of one stem with ``<``/``>`` at its ends (``c:`` features)."""
     padded = f"<{stem}>"
     size = len(padded)
-    return [
-        padded[k : k + n] for n in range(CHAR_MIN, CHAR_MAX + 1) for k in range(size - n + 1)
-    ]
+    return [padded[k : k + n] for n in range(CHAR_MIN, CHAR_MAX + 1) for k in range(size - n + 1)]
 
 
 def stem_features(stem: str) -> list[str]:

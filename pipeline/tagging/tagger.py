@@ -1,9 +1,15 @@
-"""The tagger: rules and a small linear model, mixed per dimension and turned into probabilities.
+"""The tagger: rules and a small linear model, mixed per dimension and decoded jointly.
 
 For every label the score is ``rules_weight * rule_score + model_weight * model_logit +
-channel_prior``; citizen and municipality roles also get a coherence bonus from the perspective
-probabilities. A softmax per dimension (with a temperature) gives probabilities; the confidence is
-the product of the three winning probabilities, i.e. the chance that all three tags are right.
+channel_prior``; the model itself also reads the rule scores. A softmax per dimension (with a
+temperature) gives probabilities. The three labels are then chosen together: the log-probabilities
+plus ``joint`` times the learned co-occurrence (PMI) of each label pair, over the top candidates of
+each dimension. The confidence is the product of the three chosen probabilities.
+
+Everything before the softmax is linear, so :meth:`Tagger.tag` adds one cached vector per distinct
+word (its rule hits and model weights already mixed) instead of rescoring features; the reference
+path (:meth:`Tagger.analyse` + :meth:`Tagger.decide`) computes the same numbers step by step and is
+what cross-validation and the tests use.
 """
 
 from __future__ import annotations
@@ -11,19 +17,24 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from pipeline.errors import SamenspelError
-from pipeline.tagging.labels import DIMENSIONS, ENUMS, LABELS, OFFSETS, SIZE, SLICES
+from pipeline.tagging.labels import DIMENSIONS, LABELS, OFFSETS, SIZE, SLICES
 from pipeline.tagging.matcher import Hit, Matcher
-from pipeline.tagging.model import LinearModel, features
+from pipeline.tagging.model import PAIRS, LinearModel, Vector, features
 from pipeline.tagging.rules import RulesFile, Weights, load_rules
 from pipeline.tagging.text import Stemmer, tokenise
 from schemas import Channel, CitizenRole, MunicipalityRole, Perspective, Tags, limits
 
 _CHANNELS = frozenset(c.value for c in Channel)
 _MAX_REASON = limits.MAX_REASON
+_TOP = {"perspective": 2, "citizen_role": 3, "municipality_role": 3}
+"""Candidates per dimension that the joint decoder combines."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +42,16 @@ class Analysis:
     """What the tagger found in one message before the scores are mixed."""
 
     channel: str
+    words: list[str]
+    stems: list[str]
     hits: list[Hit]
-    feats: set[str]
     rule: list[float]
     model: list[float]
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Mixed scores and probabilities over the flat label index, and the winner per dimension."""
+    """Mixed scores and probabilities over the flat label index, and the chosen labels."""
 
     score: list[float]
     prob: list[float]
@@ -47,28 +59,29 @@ class Decision:
 
     @property
     def confidence(self) -> float:
-        """Product of the winning probabilities: the chance that all three tags are right."""
+        """Product of the chosen probabilities: the chance that all three tags are right."""
         p0, p1, p2 = (self.prob[i] for i in self.winners)
         return min(1.0, max(0.0, p0 * p1 * p2))
 
 
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """One distinct word's share of the mixed score, cached: its stem, vectors and rule hits."""
+
+    stem: str
+    mixed: Vector
+    model: Vector
+    hits: tuple[Hit, ...]
+
+
 def _softmax(
     values: list[float], start: int, end: int, temperature: float, out: list[float]
-) -> int:
-    """Softmax of ``values[start:end]`` into ``out``; returns the index of the largest."""
-    best = start
-    top = values[start]
-    for i in range(start + 1, end):
-        if values[i] > top:
-            top, best = values[i], i
-    total = 0.0
-    for i in range(start, end):
-        e = math.exp((values[i] - top) / temperature)
-        out[i] = e
-        total += e
-    for i in range(start, end):
-        out[i] /= total
-    return best
+) -> None:
+    """Softmax of ``values[start:end]`` into ``out``."""
+    top = max(values[start:end])
+    exps = [math.exp((v - top) / temperature) for v in values[start:end]]
+    total = sum(exps)
+    out[start:end] = [e / total for e in exps]
 
 
 class Tagger:
@@ -98,11 +111,10 @@ class Tagger:
                 for label, value in table.items():
                     prior[OFFSETS[dimension] + LABELS[dimension].index(label)] = value
             self._priors[channel] = prior
-        self._members = [ENUMS[dim](label) for dim in DIMENSIONS for label in LABELS[dim]]
+        self._perspectives = list(Perspective)
+        self._citizen_roles = list(CitizenRole)
+        self._municipality_roles = list(MunicipalityRole)
         self._heads = [f"{dim} = {label}" for dim in DIMENSIONS for label in LABELS[dim]]
-        self._vector_cache: dict[
-            int, tuple[Weights, tuple[list[float], list[float], dict[str, list[float]]]]
-        ] = {}
         self._coherence: list[tuple[int, int, float]] = []
         for dimension, per_perspective in rules.coherence.items():
             for perspective, bonus in per_perspective.items():
@@ -110,6 +122,8 @@ class Tagger:
                 for label, value in bonus.items():
                     index = OFFSETS[dimension] + LABELS[dimension].index(label)
                     self._coherence.append((p_index, index, value))
+        self._joint = self._joint_table(model)
+        self._prepare_fast_path(rules.weights)
 
     @classmethod
     def load(
@@ -125,12 +139,11 @@ class Tagger:
         digest = hashlib.sha256(raw).hexdigest()[:8]
         return cls(rules, model, review_threshold=review_threshold, rules_digest=digest)
 
+    # -- reference path: step by step ------------------------------------------------------
+
     def analyse(self, text: str, *, channel: str, subject: str | None = None) -> Analysis:
         """Rule scores and model logits of one message, unmixed."""
-        if channel not in _CHANNELS:
-            raise SamenspelError(
-                f"unknown channel {channel!r} (known: {', '.join(sorted(_CHANNELS))})"
-            )
+        self._check_channel(channel)
         words = tokenise(f"{subject}. {text}" if subject else text)
         stems = self.stemmer.stems(words)
         hits = self.matcher.hits(words, stems)
@@ -139,108 +152,248 @@ class Tagger:
         for hit in hits:
             entry = entries[hit.entry]
             rule[entry.index] += entry.weight * hit.multiplier
-        feats = features(stems, channel)
-        return Analysis(channel, hits, feats, rule, self.model.scores(feats))
-
-    def _vectors(self, w: Weights) -> tuple[list[float], list[float], dict[str, list[float]]]:
-        """Per-label rule and model weights and weighted channel priors, cached per weights."""
-        cached = self._vector_cache.get(id(w))
-        if cached is not None and cached[0] is w:
-            return cached[1]
-        wr = [0.0] * SIZE
-        wm = [0.0] * SIZE
-        for dimension in DIMENSIONS:
-            start, end = SLICES[dimension]
-            for i in range(start, end):
-                wr[i] = w.rules.get(dimension)
-                wm[i] = w.model.get(dimension)
-        priors = {c: [v * w.channel_prior for v in p] for c, p in self._priors.items()}
-        vectors = (wr, wm, priors)
-        if len(self._vector_cache) > 64:
-            self._vector_cache.clear()
-        self._vector_cache[id(w)] = (w, vectors)
-        return vectors
+        logits = self.model.scores(features(stems, channel), rule)
+        return Analysis(channel, words, stems, hits, rule, logits)
 
     def decide(self, analysis: Analysis, weights: Weights | None = None) -> Decision:
         """Mix the scores of an analysis with ``weights`` (default: the rules file's)."""
         w = weights or self.rules.weights
-        wr, wm, priors = self._vectors(w)
-        prior = priors[analysis.channel]
-        rule, model = analysis.rule, analysis.model
-        score = [wr[i] * rule[i] + wm[i] * model[i] + prior[i] for i in range(SIZE)]
+        prior = self._priors[analysis.channel]
+        score: list[float] = []
+        for dimension in DIMENSIONS:
+            wr, wm = w.rules.get(dimension), w.model.get(dimension)
+            start, end = SLICES[dimension]
+            score.extend(
+                wr * analysis.rule[i] + wm * analysis.model[i] + w.channel_prior * prior[i]
+                for i in range(start, end)
+            )
+        return self._decode(score, w)
+
+    def explain(self, analysis: Analysis, decision: Decision) -> list[str]:
+        """Reasons for a decision of the reference path (same text as :meth:`tag` gives)."""
+        w = self.rules.weights
+        contributions: list[tuple[str, Vector]] = []
+        for stem in dict.fromkeys(analysis.stems):
+            contributions.append((stem, self.model.stem_vector(stem)))
+        for pair in dict.fromkeys(pairwise(analysis.stems)):
+            vector = self._bigram_vector(pair, 1.0)
+            if vector is not None:
+                contributions.append((" ".join(pair), vector))
+        model_w = [w.model.get(d) for d in DIMENSIONS for _ in LABELS[d]]
+        scaled = [(name, tuple(m * v for m, v in zip(model_w, vec, strict=True)))
+                  for name, vec in contributions]  # fmt: skip
+        return self._reasons(analysis.channel, analysis.hits, scaled, decision)
+
+    # -- decoding ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _joint_table(model: LinearModel) -> dict[tuple[int, int], float]:
+        """Learned PMI of label pairs over the flat index (empty when the model has none)."""
+        table: dict[tuple[int, int], float] = {}
+        for a, b in PAIRS:
+            rows = model.joint.get((a, b))
+            if rows is None:
+                continue
+            for i, row in enumerate(rows):
+                for j, value in enumerate(row):
+                    table[(OFFSETS[a] + i, OFFSETS[b] + j)] = value
+        return table
+
+    def _decode(self, score: list[float], w: Weights) -> Decision:
+        """Softmax per dimension, then choose the three labels together."""
         prob = [0.0] * SIZE
         start, end = SLICES["perspective"]
-        first = _softmax(score, start, end, w.temperature.perspective, prob)
-        coherence = w.coherence
-        for p_index, index, value in self._coherence:
-            score[index] += coherence * value * prob[p_index]
-        start, end = SLICES["citizen_role"]
-        second = _softmax(score, start, end, w.temperature.citizen_role, prob)
-        start, end = SLICES["municipality_role"]
-        third = _softmax(score, start, end, w.temperature.municipality_role, prob)
+        _softmax(score, start, end, w.temperature.perspective, prob)
+        if self._coherence and w.coherence:
+            for p_index, index, value in self._coherence:
+                score[index] += w.coherence * value * prob[p_index]
+        for dimension in ("citizen_role", "municipality_role"):
+            start, end = SLICES[dimension]
+            _softmax(
+                score,
+                start,
+                end,
+                w.temperature.get(dimension),
+                prob,
+            )
+        candidates = []
+        for dimension in DIMENSIONS:
+            start, end = SLICES[dimension]
+            candidates.append(
+                heapq.nlargest(_TOP[dimension], range(start, end), key=prob.__getitem__)
+            )
+        first, second, third = (c[0] for c in candidates)
+        if w.joint and self._joint:
+            joint, lam = self._joint, w.joint
+            best = -math.inf
+            for p in candidates[0]:
+                lp = math.log(prob[p] + 1e-12)
+                for c in candidates[1]:
+                    lc = lp + math.log(prob[c] + 1e-12) + lam * joint[(p, c)]
+                    for m in candidates[2]:
+                        total = (lc + math.log(prob[m] + 1e-12)
+                                 + lam * (joint[(p, m)] + joint[(c, m)]))  # fmt: skip
+                        if total > best:
+                            best, first, second, third = total, p, c, m
         return Decision(score, prob, (first, second, third))
+
+    # -- fast path: cached per-word vectors -------------------------------------------------
+
+    def _prepare_fast_path(self, w: Weights) -> None:
+        """Precompute the mixing of rules, model and priors for the rules file's weights."""
+        model = self.model
+        wm = [w.model.get(d) for d in DIMENSIONS for _ in LABELS[d]]
+        wr = [w.rules.get(d) for d in DIMENSIONS for _ in LABELS[d]]
+        self._wm = wm
+        # column j: what one unit of rule score j adds to every label (directly and via the model)
+        columns: list[list[float]] = []
+        for j in range(SIZE):
+            column = [0.0] * SIZE
+            column[j] += wr[j]
+            for index, weight in model.rule_weights[j]:
+                column[index] += wm[index] * weight
+            columns.append(column)
+        self._columns = columns
+        self._base: dict[str, Vector] = {}
+        for channel in _CHANNELS:
+            prior = self._priors[channel]
+            base = [wm[i] * model.bias[i] + w.channel_prior * prior[i] for i in range(SIZE)]
+            for index, weight in model.weights.get(f"ch:{channel}", ()):
+                base[index] += wm[index] * weight
+            self._base[channel] = tuple(base)
+        self._bigrams: dict[tuple[str, str], Vector] = {}
+        for feat in model.weights:
+            if feat.startswith("b:"):
+                a, _, b = feat[2:].partition(" ")
+                vector = self._bigram_vector((a, b), 1.0)
+                if vector is not None:
+                    self._bigrams[(a, b)] = tuple(m * v for m, v in zip(wm, vector, strict=True))
+        entries = self.matcher.entries
+        phrase = w.phrase
+        self._phrase_vectors = [
+            tuple(entry.weight * phrase * v for v in columns[entry.index]) for entry in entries
+        ]
+        self._word: Callable[[str], _Word] = lru_cache(maxsize=100_000)(self._analyse_word)
+
+    def _bigram_vector(self, pair: tuple[str, str], scale: float) -> Vector | None:
+        pairs = self.model.weights.get(f"b:{pair[0]} {pair[1]}")
+        if not pairs:
+            return None
+        vector = [0.0] * SIZE
+        for index, weight in pairs:
+            vector[index] += scale * weight
+        return tuple(vector)
+
+    def _analyse_word(self, word: str) -> _Word:
+        """Stem, rule hits and mixed score vector of one word (cached per word by ``_word``)."""
+        stem = self.stemmer.stem(word)
+        hits = self.matcher.word_hits(word, stem)
+        model = tuple(m * v for m, v in zip(self._wm, self.model.stem_vector(stem), strict=True))
+        mixed = list(model)
+        entries = self.matcher.entries
+        for hit in hits:
+            entry = entries[hit.entry]
+            amount = entry.weight * hit.multiplier
+            for i, v in enumerate(self._columns[entry.index]):
+                mixed[i] += amount * v
+        return _Word(stem, tuple(mixed), model, hits)
+
+    def _check_channel(self, channel: str) -> None:
+        if channel not in _CHANNELS:
+            raise SamenspelError(
+                f"unknown channel {channel!r} (known: {', '.join(sorted(_CHANNELS))})"
+            )
+
+    def scores(self, text: str, *, channel: str, subject: str | None = None) -> Decision:
+        """Decision of the fast path (what :meth:`tag` uses), without building the tags."""
+        return self._fast(text, channel, subject)[0]
+
+    def _fast(
+        self, text: str, channel: str, subject: str | None
+    ) -> tuple[Decision, list[str], list[_Word], list[Hit]]:
+        base = self._base.get(channel)
+        if base is None:
+            self._check_channel(channel)
+            raise AssertionError  # unreachable: every known channel has a base vector
+        words = tokenise(f"{subject}. {text}" if subject else text)
+        get = self._word
+        infos = [get(word) for word in words]
+        stems = [info.stem for info in infos]
+        distinct = list({info.stem: info for info in reversed(infos)}.values())
+        vectors = [info.mixed for info in distinct]
+        bigrams = self._bigrams
+        for pair in set(pairwise(stems)):
+            vector = bigrams.get(pair)
+            if vector is not None:
+                vectors.append(vector)
+        phrases = self.matcher.phrase_hits(words, stems)
+        for hit in phrases:
+            vectors.append(self._phrase_vectors[hit.entry])
+        score = list(map(math.fsum, zip(base, *vectors, strict=True)))
+        return self._decode(score, self.rules.weights), stems, distinct, phrases
 
     def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
         """Tag one message whose identifiers are already replaced by placeholders."""
-        analysis = self.analyse(text, channel=channel, subject=subject)
-        decision = self.decide(analysis)
+        decision, stems, distinct, phrases = self._fast(text, channel, subject)
+        hits = [hit for info in distinct for hit in info.hits]
+        hits.extend(phrases)
+        contributions = [(info.stem, info.model) for info in distinct]
+        for pair in dict.fromkeys(pairwise(stems)):
+            vector = self._bigrams.get(pair)
+            if vector is not None:
+                contributions.append((" ".join(pair), vector))
         confidence = decision.confidence
         first, second, third = decision.winners
-        members = self._members
-        return Tags(
-            perspective=Perspective(members[first]),
-            citizen_role=CitizenRole(members[second]),
-            municipality_role=MunicipalityRole(members[third]),
+        return Tags.model_construct(
+            perspective=self._perspectives[first],
+            citizen_role=self._citizen_roles[second - OFFSETS["citizen_role"]],
+            municipality_role=self._municipality_roles[third - OFFSETS["municipality_role"]],
             confidence=confidence,
-            reasons=self.reasons(analysis, decision),
+            reasons=self._reasons(channel, hits, contributions, decision),
             needs_review=confidence < self.review_threshold,
             tagger_version=self.version,
         )
 
-    def reasons(self, analysis: Analysis, decision: Decision) -> list[str]:
-        """Readable reasons per dimension: which rules and words, which prior, which model words."""
+    # -- reasons ----------------------------------------------------------------------------
+
+    def _reasons(
+        self,
+        channel: str,
+        hits: Sequence[Hit],
+        contributions: Sequence[tuple[str, Vector]],
+        decision: Decision,
+    ) -> list[str]:
+        """Per dimension: the label and its probability, top rules and words, prior, model words."""
         w = self.rules.weights
         entries = self.matcher.entries
         winners = decision.winners
         by_rule: dict[tuple[int, str], list[str]] = {}
         rule_total: dict[tuple[int, str], float] = {}
-        for hit in analysis.hits:
+        for hit in hits:
             entry = entries[hit.entry]
             if entry.index in winners:
                 key = (entry.index, entry.rule)
-                if key in by_rule:
-                    by_rule[key].append(hit.matched)
-                    rule_total[key] += entry.weight * hit.multiplier
-                else:
-                    by_rule[key] = [hit.matched]
-                    rule_total[key] = entry.weight * hit.multiplier
-        prior = self._priors[analysis.channel]
+                by_rule.setdefault(key, []).append(hit.matched)
+                rule_total[key] = rule_total.get(key, 0.0) + entry.weight * hit.multiplier
+        prior = self._priors[channel]
         out: list[str] = []
-        model_hits: dict[int, list[tuple[float, str]]] = {i: [] for i in winners}
-        model_weights = self.model.weights
-        for feat in analysis.feats:
-            for label_index, weight in model_weights.get(feat, ()):
-                if label_index in model_hits:
-                    model_hits[label_index].append((weight, feat))
         for n, dimension in enumerate(DIMENSIONS):
             index = winners[n]
             out.append(f"{self._heads[index]} (p={decision.prob[index]:.2f})")
             keys = [k for k in by_rule if k[0] == index]
-            if len(keys) > 1:
-                keys.sort(key=rule_total.__getitem__, reverse=True)
+            keys.sort(key=rule_total.__getitem__, reverse=True)
             scale = w.rules.get(dimension)
             for key in keys[:3]:
                 words = "', '".join(by_rule[key][:6])
                 out.append(f"{dimension} rule '{key[1]}': '{words}' +{rule_total[key] * scale:.1f}")
-            if prior[index]:
+            if prior[index] and w.channel_prior:
                 value = prior[index] * w.channel_prior
-                out.append(f"{dimension} channel prior '{analysis.channel}' +{value:.1f}")
-            model_weight = w.model.get(dimension)
-            if model_weight and model_hits[index]:
-                top = heapq.nlargest(3, model_hits[index], key=lambda item: abs(item[0]))
-                if top:
-                    words = ", ".join(f"'{f}' {model_weight * v:+.1f}" for v, f in top)
-                    out.append(f"{dimension} model: {words}")
+                out.append(f"{dimension} channel prior '{channel}' +{value:.1f}")
+            top = heapq.nlargest(3, contributions, key=lambda item: abs(item[1][index]))
+            top = [item for item in top if abs(item[1][index]) >= 0.05]
+            if top:
+                words = ", ".join(f"'{name}' {vec[index]:+.1f}" for name, vec in top)
+                out.append(f"{dimension} model: {words}")
         return [r if len(r) <= _MAX_REASON else r[: _MAX_REASON - 1] + "…" for r in out][
             : limits.MAX_REASONS
         ]

@@ -15,57 +15,95 @@ from dataclasses import dataclass
 
 from pipeline.tagging.data import LabelledRow
 from pipeline.tagging.labels import DIMENSIONS, LABELS, OFFSETS, SIZE, SLICES
-from pipeline.tagging.model import LinearModel, features
-from pipeline.tagging.rules import DimensionWeights, RulesFile, Weights
+from pipeline.tagging.model import PAIRS, LinearModel, features
+from pipeline.tagging.rules import DimensionWeights, RulesFile, Weights, load_rules
 from pipeline.tagging.tagger import Analysis, Tagger
-from pipeline.tagging.text import Stemmer, tokenise
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters of the model; defaults chosen by cross-validation on dev."""
+    """Hyper-parameters of the model; defaults chosen by cross-validation on dev + train."""
 
     c: float = 1.0
     min_df: int = 2
-    min_weight: float = 0.15
+    min_weight: float = 0.02
+    char_scale: float = 0.3
+    balanced: bool = True
 
 
-def _feature_sets(rows: Sequence[LabelledRow], stemmer: Stemmer) -> list[set[str]]:
-    sets = []
+def _prepared(
+    rows: Sequence[LabelledRow], rules: RulesFile
+) -> tuple[list[Counter[str]], list[list[float]]]:
+    """Sparse features and rule scores of each row, as the tagger computes them."""
+    tagger = Tagger(rules, LinearModel.empty())
+    sets, rule_scores = [], []
     for row in rows:
-        text = f"{row.subject}. {row.text}" if row.subject else row.text
-        sets.append(features(stemmer.stems(tokenise(text)), row.channel.value))
-    return sets
+        analysis = tagger.analyse(row.text, channel=row.channel.value, subject=row.subject)
+        sets.append(features(analysis.stems, row.channel.value))
+        rule_scores.append(analysis.rule)
+    return sets, rule_scores
 
 
-def train(rows: Sequence[LabelledRow], config: TrainConfig | None = None) -> LinearModel:
-    """Fit one multinomial logistic regression per dimension and export its sparse weights."""
+def _joint(rows: Sequence[LabelledRow]) -> dict[tuple[str, str], tuple[tuple[float, ...], ...]]:
+    """Smoothed pointwise mutual information of the gold label pairs (for joint decoding)."""
+    tables = {}
+    for a, b in PAIRS:
+        na, nb = len(LABELS[a]), len(LABELS[b])
+        counts = [[0.5] * nb for _ in range(na)]
+        for row in rows:
+            counts[LABELS[a].index(row.gold(a))][LABELS[b].index(row.gold(b))] += 1
+        total = sum(map(sum, counts))
+        pa = [sum(r) / total for r in counts]
+        pb = [sum(counts[i][j] for i in range(na)) / total for j in range(nb)]
+        tables[(a, b)] = tuple(
+            tuple(round(math.log(counts[i][j] / total / (pa[i] * pb[j])), 4) for j in range(nb))
+            for i in range(na)
+        )
+    return tables
+
+
+def train(
+    rows: Sequence[LabelledRow],
+    config: TrainConfig | None = None,
+    rules: RulesFile | None = None,
+) -> LinearModel:
+    """Fit one multinomial logistic regression per dimension and export its sparse weights.
+
+    ``rules`` (default: the packaged rules file) gives the rule-score features; the model learns
+    how far to trust each rule per label.
+    """
     import numpy as np
-    from scipy.sparse import csr_matrix
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
     cfg = config or TrainConfig()
-    sets = _feature_sets(rows, Stemmer())
+    rules = rules or load_rules()[0]
+    sets, rule_scores = _prepared(rows, rules)
     df = Counter(f for s in sets for f in s)
     vocab = sorted(f for f, n in df.items() if n >= cfg.min_df)
     column = {f: i for i, f in enumerate(vocab)}
-    data_rows, cols = [], []
+    data_rows, cols, values = [], [], []
     for r, s in enumerate(sets):
         for f in sorted(s):
             if f in column:
                 data_rows.append(r)
                 cols.append(column[f])
-    matrix = csr_matrix(
-        (np.ones(len(cols)), (data_rows, cols)), shape=(len(rows), len(vocab)), dtype=np.float64
+                values.append(s[f] * (cfg.char_scale if f[0] == "c" else 1.0))
+    sparse = csr_matrix(
+        (np.array(values, dtype=np.float64), (data_rows, cols)), shape=(len(rows), len(vocab))
     )
+    matrix = hstack([sparse, csr_matrix(np.array(rule_scores, dtype=np.float64))]).tocsr()
     bias = [0.0] * SIZE
     weights: dict[str, list[tuple[int, float]]] = {}
+    rule_weights: list[list[tuple[int, float]]] = [[] for _ in range(SIZE)]
     for dimension in DIMENSIONS:
         gold = [row.gold(dimension) for row in rows]
         classes = sorted(set(gold))
         if len(classes) < 2:
             continue
-        clf = LogisticRegression(C=cfg.c, max_iter=5000, tol=1e-8)
+        clf = LogisticRegression(
+            C=cfg.c, max_iter=5000, tol=1e-8, class_weight="balanced" if cfg.balanced else None
+        )
         clf.fit(matrix, gold)
         coef = clf.coef_
         intercept = clf.intercept_
@@ -74,7 +112,7 @@ def train(rows: Sequence[LabelledRow], config: TrainConfig | None = None) -> Lin
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
         flat = [OFFSETS[dimension] + LABELS[dimension].index(c) for c in clf.classes_]
         start, end = SLICES[dimension]
-        floor = float(min(intercept))
+        floor = float(min(intercept)) - 5.0  # labels never seen in training stay unlikely
         for i in range(start, end):
             bias[i] = floor
         for k, index in enumerate(flat):
@@ -84,19 +122,31 @@ def train(rows: Sequence[LabelledRow], config: TrainConfig | None = None) -> Lin
                 w = float(coef[k, j])
                 if abs(w) >= cfg.min_weight:
                     weights.setdefault(feat, []).append((index, round(w, 4)))
+        for j in range(SIZE):
+            for k, index in enumerate(flat):
+                w = float(coef[k, len(vocab) + j])
+                if w:
+                    rule_weights[j].append((index, round(w, 4)))
     meta = {
         "rows": len(rows),
         "c": cfg.c,
         "min_df": cfg.min_df,
         "min_weight": cfg.min_weight,
+        "balanced": cfg.balanced,
         "data_sha256": hashlib.sha256(
             "\n".join(f"{r.id}\t{r.text}" for r in rows).encode()
         ).hexdigest()[:16],
     }
     exported = {f: tuple(p) for f, p in sorted(weights.items())}
-    return LinearModel.from_json(
-        LinearModel(bias=bias, weights=exported, meta=meta).to_json(), "<trained>"
+    model = LinearModel(
+        bias=bias,
+        weights=exported,
+        char_scale=cfg.char_scale,
+        rule_weights=tuple(tuple(row) for row in rule_weights),
+        joint=_joint(rows),
+        meta=meta,
     )
+    return LinearModel.from_json(model.to_json(), "<trained>")
 
 
 @dataclass(frozen=True)
@@ -118,66 +168,78 @@ def cross_validate(
     *,
     folds: int = 5,
     config: TrainConfig | None = None,
-    model_grid: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
-    temperature_grid: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0),
+    rules_grid: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 1.5),
+    model_grid: Sequence[float] = (0.5, 0.75, 1.0, 1.5, 2.0),
+    temperature_grid: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0),
+    joint_grid: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
 ) -> CvResult:
-    """Choose model weights and temperatures per dimension by k-fold cross-validation.
+    """Choose the mixing weights by k-fold cross-validation.
 
-    The model is retrained on each training fold, so the held-out fold's scores are honest.
-    Perspective is chosen first because the role scores depend on it through coherence.
+    The model is retrained on each training fold, so the held-out fold's scores are honest for a
+    given set of weights; choosing the weights on the same folds makes the reported accuracy
+    slightly optimistic. Per dimension the rules and model weights are chosen by accuracy and the
+    temperature by log-loss (without joint decoding), then the joint weight by mean accuracy.
     """
     analyses: list[tuple[Tagger, Analysis, LabelledRow]] = []
     for fold in _folds(len(rows), folds):
         held = set(fold)
-        model = train([r for i, r in enumerate(rows) if i not in held], config)
+        model = train([r for i, r in enumerate(rows) if i not in held], config, rules)
         tagger = Tagger(rules, model)
         for i in fold:
             row = rows[i]
             analysis = tagger.analyse(row.text, channel=row.channel.value, subject=row.subject)
             analyses.append((tagger, analysis, row))
     base = rules.weights
-    chosen_model = {d: base.model.get(d) for d in DIMENSIONS}
-    chosen_temp = {d: base.temperature.get(d) for d in DIMENSIONS}
-    accuracy: dict[str, float] = {}
-    log_loss: dict[str, float] = {}
+    chosen: dict[str, dict[str, float]] = {
+        "rules": {d: base.rules.get(d) for d in DIMENSIONS},
+        "model": {d: base.model.get(d) for d in DIMENSIONS},
+        "temperature": {d: base.temperature.get(d) for d in DIMENSIONS},
+    }
+    joint = [0.0]
 
     def weights() -> Weights:
-        return base.model_copy(
-            update={
-                "model": DimensionWeights(**chosen_model),
-                "temperature": DimensionWeights(**chosen_temp),
-            }
-        )
+        update: dict[str, object] = {k: DimensionWeights(**v) for k, v in chosen.items()}
+        update["joint"] = joint[0]
+        return base.model_copy(update=update)
 
-    def measure(dimension: str) -> tuple[float, float]:
+    def measure() -> tuple[dict[str, float], dict[str, float]]:
         w = weights()
-        n = len(DIMENSIONS)
-        hits, loss = 0, 0.0
-        position = DIMENSIONS.index(dimension)
+        hits = dict.fromkeys(DIMENSIONS, 0)
+        loss = dict.fromkeys(DIMENSIONS, 0.0)
         for tagger, analysis, row in analyses:
             decision = tagger.decide(analysis, w)
-            gold = OFFSETS[dimension] + LABELS[dimension].index(row.gold(dimension))
-            hits += decision.winners[position] == gold
-            loss -= math.log(max(decision.prob[gold], 1e-9))
-        del n
-        return hits / len(analyses), loss / len(analyses)
+            for position, dimension in enumerate(DIMENSIONS):
+                gold = OFFSETS[dimension] + LABELS[dimension].index(row.gold(dimension))
+                hits[dimension] += decision.winners[position] == gold
+                loss[dimension] -= math.log(max(decision.prob[gold], 1e-9))
+        n = len(analyses)
+        return {d: h / n for d, h in hits.items()}, {d: v / n for d, v in loss.items()}
 
     for dimension in DIMENSIONS:
         best: tuple[float, float, float] | None = None
-        for mw in model_grid:
-            chosen_model[dimension] = mw
-            acc, _ = measure(dimension)
-            if best is None or acc > best[0] + 1e-9:
-                best = (acc, mw, 0.0)
+        for wr in rules_grid:
+            for wm in model_grid:
+                chosen["rules"][dimension], chosen["model"][dimension] = wr, wm
+                acc = measure()[0][dimension]
+                if best is None or acc > best[0] + 1e-9:
+                    best = (acc, wr, wm)
         assert best is not None
-        chosen_model[dimension] = best[1]
+        chosen["rules"][dimension], chosen["model"][dimension] = best[1], best[2]
         best_t: tuple[float, float] | None = None
         for t in temperature_grid:
-            chosen_temp[dimension] = t
-            _, loss = measure(dimension)
+            chosen["temperature"][dimension] = t
+            loss = measure()[1][dimension]
             if best_t is None or loss < best_t[0] - 1e-9:
                 best_t = (loss, t)
         assert best_t is not None
-        chosen_temp[dimension] = best_t[1]
-        accuracy[dimension], log_loss[dimension] = measure(dimension)
+        chosen["temperature"][dimension] = best_t[1]
+    best_j: tuple[float, float] | None = None
+    for lam in joint_grid:
+        joint[0] = lam
+        mean = sum(measure()[0].values())
+        if best_j is None or mean > best_j[0] + 1e-9:
+            best_j = (mean, lam)
+    assert best_j is not None
+    joint[0] = best_j[1]
+    accuracy, log_loss = measure()
     return CvResult(weights(), accuracy, log_loss)
