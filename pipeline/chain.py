@@ -1,19 +1,20 @@
 """The processing chain: parse → normalise → protect → tag, as one pure object.
 
-The faust agents and ``samenspel tag`` both call ``Chain.process_bytes``, so the feed and the offline
-command produce the same interaction for the same input. Each step raises StageError with its stage.
+The faust agents and ``samenspel tag`` both call ``Chain.process_bytes``, so the feed and the
+offline command produce the same interaction for the same input. Each step raises StageError
+with its stage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 import orjson
 
 from pipeline.normalise import NormalisedEvent, StageError, normalise, parse_raw_event
-from pipeline.privacy import Pseudonymiser, mask_text
+from pipeline.privacy import Kind, Pseudonymiser, mask_text
 from schemas import Interaction, Location, RawEvent, Tags
 
 
@@ -53,7 +54,9 @@ class Chain:
             content = mask_text(event.text)
             subject = mask_text(event.subject).text if event.subject else None
             party = (
-                self.pseudonymiser.pseudonym(event.party, event.party_kind) if event.party else None
+                self.pseudonymiser.pseudonym(event.party, cast(Kind | None, event.party_kind))
+                if event.party
+                else None
             )
         except Exception as exc:
             raise StageError(

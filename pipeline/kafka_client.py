@@ -1,4 +1,4 @@
-"""Client settings shared by every Kafka client we build (kafka-python and aiokafka spell them alike)."""
+"""Client settings shared by every Kafka client we build (kafka-python and aiokafka agree)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
 """A local Apache Kafka (KRaft) that samenspel resolves, starts and stops by itself.
 
-No Docker: Maven resolves the broker jars (version pinned in deploy/local/pom.xml) into a cache outside
-the repository; each start formats fresh data directories and launches one JVM per node, all on
-127.0.0.1. Node ``i`` (0-based) listens on ``base_port + 2*i`` (broker) and ``base_port + 2*i + 1``
-(controller). The cluster's state (ports, pids) lives in ``<state dir>/cluster.json``.
+No Docker: Maven resolves the broker jars (version pinned in deploy/local/pom.xml) into a cache
+outside the repository; each start formats fresh data directories and launches one JVM per node,
+all on 127.0.0.1. Node ``i`` (0-based) listens on ``base_port + 2*i`` (broker) and
+``base_port + 2*i + 1`` (controller). The cluster's state (ports, pids) lives in
+``<state dir>/cluster.json``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -183,7 +185,8 @@ def start(nodes: int = 1, base_port: int = 9092, timeout_s: float = START_TIMEOU
     existing = load_cluster()
     if existing and any(pid_alive(node.pid) for node in existing.nodes):
         raise SamenspelError(
-            f"a local Kafka is already running at {existing.bootstrap}; run 'samenspel kafka stop' first"
+            f"a local Kafka is already running at {existing.bootstrap}; "
+            "run 'samenspel kafka stop' first"
         )
     ports = [base_port + offset for offset in range(2 * nodes)]
     busy = [port for port in ports if port_in_use(port)]
@@ -288,7 +291,7 @@ def wait_until_ready(cluster: Cluster, timeout_s: float) -> None:
 
 
 def stop(timeout_s: float = 30.0) -> int:
-    """Stop every node (SIGTERM, then SIGKILL after ``timeout_s``); returns how many were running."""
+    """Stop every node (SIGTERM, SIGKILL after ``timeout_s``); returns how many were running."""
     cluster = load_cluster()
     if cluster is None:
         return 0
@@ -309,7 +312,5 @@ def stop(timeout_s: float = 30.0) -> int:
 
 def _reap(pid: int) -> None:
     """Collect a child's exit status if the node was started by this very process."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=1, le=65535)
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     worker_concurrency: int = Field(
-        default=4, ge=1, le=64, description="Batches a worker processes at once (acks stay in order)."
+        default=4, ge=1, le=64, description="Batches a worker runs at once (acks stay in order)."
     )
     dedupe_window_s: int = Field(default=7 * 24 * 3600, ge=60)
     max_event_bytes: int = Field(

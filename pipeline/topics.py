@@ -6,6 +6,7 @@ file serves a one-node development broker and a production cluster.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,10 +139,9 @@ def apply_topics(specs: list[TopicSpec], bootstrap: list[str], **security: Any) 
                 NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config)
                 for s in missing
             ]
-            try:
+            # created concurrently by another process: fine, the drift check below covers it
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new_topics, timeout_ms=30_000)
-            except TopicAlreadyExistsError:
-                pass  # created concurrently by another process: fine, drift check below
             report.created = [spec.name for spec in missing]
         present = [spec for spec in fitted if spec.name in existing]
         if present:

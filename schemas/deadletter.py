@@ -12,7 +12,7 @@ Stage = Literal["parse", "normalise", "protect", "tag", "publish", "connector"]
 
 
 class DeadLetter(BaseModel):
-    """One failed event. The same facts travel as ``samenspel_*`` headers on the dead-letter topic."""
+    """One failed event; the same facts travel as ``samenspel_*`` headers on the topic."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 

@@ -1,4 +1,4 @@
-"""The unified interaction: one schema for every channel, modelled on Klantinteracties' Klantcontact."""
+"""The unified interaction: one schema for all channels, after Klantinteracties' Klantcontact."""
 
 from __future__ import annotations
 

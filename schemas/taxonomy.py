@@ -1,4 +1,4 @@
-"""The label set of ../shared/taxonomy.md: wire ids are Dutch domain terms, descriptions in both languages."""
+"""The label set of ../shared/taxonomy.md: Dutch wire ids, descriptions in English and Dutch."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class _Label(StrEnum):
-    """A label whose value is its wire id; each member carries an English and a Dutch description."""
+    """A label whose value is its wire id; each member has an English and a Dutch description."""
 
     description_en: str
     description_nl: str

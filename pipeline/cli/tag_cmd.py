@@ -1,6 +1,7 @@
 """``samenspel tag``: tag JSON lines offline through the same chain the worker runs.
 
-Input lines are generic raw events; ``id``, ``source`` and ``occurred_at`` may be left out here (they
+Input lines are generic raw events; ``id``, ``source`` and ``occurred_at`` may be left out here
+(they
 get a content hash, ``stdin`` and the current time), ``channel`` and ``text`` may not.
 """
 

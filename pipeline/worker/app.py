@@ -20,11 +20,12 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 import orjson
-from aiohttp import web
+from faust.web import Request, Response, View
+from mode.types.signals import BaseSignalT
 from prometheus_client import generate_latest
 
 from pipeline import stats
@@ -115,7 +116,7 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
     @app.agent(raw_topics, concurrency=1)
     async def process(stream: faust.StreamT[bytes]) -> None:
         nonlocal dispatcher
-        manual = stream.noack()
+        manual = cast(Any, stream).noack()  # faust's StreamT stub lacks noack()
         dispatcher = BatchDispatcher(
             processor.handle,
             OrderedAcker(manual.ack),
@@ -132,7 +133,7 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
 
     published: dict[bytes, bytes] = {}
 
-    @app.timer(STATS_PUBLISH_INTERVAL_S)
+    @app.timer(STATS_PUBLISH_INTERVAL_S)  # type: ignore[untyped-decorator]
     async def publish_stats() -> None:
         """Publish changed counts of this worker's partitions to the stats topic (compacted)."""
         for key, value in list(counts.data.items()):
@@ -142,7 +143,7 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
             await stats_topic.send(key=key, value=orjson.dumps(record.model_dump(mode="json")))
             published[key] = value
 
-    @app.timer(EXPIRY_INTERVAL_S)
+    @app.timer(EXPIRY_INTERVAL_S)  # type: ignore[untyped-decorator]
     async def expire_seen() -> None:
         """Keep the dedupe table to the configured window (SAMENSPEL_DEDUPE_WINDOW_S)."""
         expired = processor.expire_seen(time.time(), settings.dedupe_window_s)
@@ -150,7 +151,9 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
             log.info("dedupe ids expired", count=expired)
 
     @app.on_partitions_revoked.connect
-    async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
+    async def on_revoked(
+        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+    ) -> None:
         """Finish and ack what is in flight before partitions move, then re-prime."""
         metrics.REBALANCES.inc()
         if dispatcher is not None:
@@ -160,43 +163,43 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
     started = time.monotonic()
 
     @app.page("/health")
-    async def health(web_view: Any, request: Any) -> web.Response:
-        return web.json_response({"status": "ok", "uptime_s": round(time.monotonic() - started, 1)})
+    async def health(web_view: View, request: Request) -> Response:
+        return web_view.json({"status": "ok", "uptime_s": round(time.monotonic() - started, 1)})
 
     @app.page("/ready")
-    async def ready(web_view: Any, request: Any) -> web.Response:
+    async def ready(web_view: View, request: Request) -> Response:
         assigned = len(app.consumer.assignment()) if app.consumer else 0
         ok = app.rebalancing is False and assigned > 0
-        return web.json_response(
+        return web_view.json(
             {"ready": ok, "assigned_partitions": assigned}, status=200 if ok else 503
         )
 
     @app.page("/metrics")
-    async def prometheus(web_view: Any, request: Any) -> web.Response:
+    async def prometheus(web_view: View, request: Request) -> Response:
         _update_lag(app)
-        return web.Response(body=generate_latest(metrics.REGISTRY), content_type="text/plain")
+        return web_view.bytes(generate_latest(metrics.REGISTRY), content_type="text/plain")
 
     @app.page("/stats")
-    async def stats_page(web_view: Any, request: Any) -> web.Response:
+    async def stats_page(web_view: View, request: Request) -> Response:
         now = datetime.now(UTC)
         entries = [
             (k.decode(), int(v))
             for k, v in list(counts.data.items())
             if not stats.expired(k.decode(), now)
         ]
-        return web.Response(
-            body=orjson.dumps(stats.summarise(entries)), content_type="application/json"
+        return web_view.bytes(
+            orjson.dumps(stats.summarise(entries)), content_type="application/json"
         )
 
     @app.page("/recent")
-    async def recent_page(web_view: Any, request: Any) -> web.Response:
+    async def recent_page(web_view: View, request: Request) -> Response:
         """The newest interactions this worker published (newest first), as a JSON array."""
         body = b"[" + b",".join(reversed(processor.recent)) + b"]"
-        return web.Response(body=body, content_type="application/json")
+        return web_view.bytes(body, content_type="application/json")
 
     @app.page("/dashboard")
-    async def dashboard(web_view: Any, request: Any) -> web.Response:
-        return web.Response(body=DASHBOARD_HTML.read_bytes(), content_type="text/html")
+    async def dashboard(web_view: View, request: Request) -> Response:
+        return web_view.bytes(DASHBOARD_HTML.read_bytes(), content_type="text/html")
 
     return app
 
@@ -209,7 +212,7 @@ async def finish_in_flight(dispatcher: BatchDispatcher) -> None:
     """
     try:
         await asyncio.wait_for(asyncio.shield(dispatcher.drain()), timeout=SHUTDOWN_GRACE_S)
-    except Exception:  # noqa: BLE001 - whatever went wrong, committing now could lose events
+    except Exception:
         log.error("batches in flight could not finish; exiting without commit")
         os._exit(75)
 
@@ -229,7 +232,7 @@ def _update_lag(app: faust.App) -> None:
         return
     for tp in consumer.assignment():
         highwater = consumer.highwater(tp)
-        committed = consumer._committed_offset.get(tp)  # faust keeps no public accessor for this
+        committed = getattr(consumer, "_committed_offset", {}).get(tp)  # no public accessor
         if highwater is not None and committed is not None:
             metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(
                 max(0, highwater - committed)

@@ -25,8 +25,8 @@ from pipeline.chain import Chain, serialise
 from pipeline.cloudevents import feed_headers
 from pipeline.logs import get_logger
 from pipeline.normalise import StageError
-from pipeline.worker.feed_tail import FeedTail
 from pipeline.worker import metrics
+from pipeline.worker.feed_tail import FeedTail
 from schemas import Interaction
 
 log = get_logger(__name__)
@@ -76,7 +76,7 @@ class BatchProcessor:
             self.in_flight -= batch_ids
 
     def expire_seen(self, now: float, window_s: float) -> int:
-        """Forget ids published longer than ``window_s`` ago (tombstones keep the changelog small)."""
+        """Forget ids published more than ``window_s`` ago (tombstones keep the changelog small)."""
         expired = []
         for key, value in list(self.seen.data.items()):
             stamp, _, partition = value.partition(b":")

@@ -1,8 +1,8 @@
 """Batches events, runs several batches at once, and acks strictly in offset order.
 
 faust-streaming commits up to the highest acked offset even when an earlier one is still in flight
-(faust-streaming #606), so with ``concurrency > 1`` a crash could skip a message. Here the agent runs
-with faust concurrency 1 and manual acks; up to ``max_in_flight`` batches are processed concurrently,
+(faust-streaming #606), so with ``concurrency > 1`` a crash could skip a message. Here the agent
+runs with faust concurrency 1 and manual acks; up to ``max_in_flight`` batches run at once,
 and ``OrderedAcker`` releases acks per partition only once every earlier event of that partition is
 done. faust therefore never sees an ack beyond a message still in flight.
 """
