@@ -1,4 +1,4 @@
-"""Shared fixtures: the real local Kafka (fail, never skip, when it is missing) and unique prefixes."""
+"""Shared fixtures: the real local Kafka (fails, never skips, when missing) and unique prefixes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pure pieces of the pipeline: parsing, normalising, the chain, topics, settings, stats, CLI errors."""
+"""Pure pieces: parsing, normalising, the chain, topics, settings, stats, CLI errors."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ class LinearModel:
         for feat in stem_features(stem):
             pairs = weights.get(feat)
             if pairs:
-                factor = scale if feat[0] == "c" else 1.0
+                factor = scale if feat.startswith("c:") else 1.0
                 for index, weight in pairs:
                     total[index] += factor * weight
         return tuple(total)
@@ -95,7 +95,7 @@ class LinearModel:
         for feat, count in feats.items():
             pairs = weights.get(feat)
             if pairs:
-                factor = count * (self.char_scale if feat[0] == "c" else 1.0)
+                factor = count * (self.char_scale if feat.startswith("c:") else 1.0)
                 for index, weight in pairs:
                     total[index] += factor * weight
         for j, value in enumerate(rule):

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
 
 from pipeline.errors import SamenspelError
@@ -72,6 +73,11 @@ class _Word:
     mixed: Vector
     model: Vector
     hits: tuple[Hit, ...]
+
+
+def _name(feature: str | tuple[str, str]) -> str:
+    """A model feature as shown in reasons: a stem, or two stems for a pair."""
+    return feature if isinstance(feature, str) else " ".join(feature)
 
 
 def _softmax(
@@ -172,13 +178,13 @@ class Tagger:
     def explain(self, analysis: Analysis, decision: Decision) -> list[str]:
         """Reasons for a decision of the reference path (same text as :meth:`tag` gives)."""
         w = self.rules.weights
-        contributions: list[tuple[str, Vector]] = []
+        contributions: list[tuple[str | tuple[str, str], Vector]] = []
         for stem in dict.fromkeys(analysis.stems):
             contributions.append((stem, self.model.stem_vector(stem)))
         for pair in dict.fromkeys(pairwise(analysis.stems)):
             vector = self._bigram_vector(pair, 1.0)
             if vector is not None:
-                contributions.append((" ".join(pair), vector))
+                contributions.append((pair, vector))
         model_w = [w.model.get(d) for d in DIMENSIONS for _ in LABELS[d]]
         scaled = [(name, tuple(m * v for m, v in zip(model_w, vec, strict=True)))
                   for name, vec in contributions]  # fmt: skip
@@ -216,25 +222,24 @@ class Tagger:
                 w.temperature.get(dimension),
                 prob,
             )
-        candidates = []
-        for dimension in DIMENSIONS:
-            start, end = SLICES[dimension]
-            candidates.append(
-                heapq.nlargest(_TOP[dimension], range(start, end), key=prob.__getitem__)
-            )
+        if not (w.joint and self._joint):
+            winners = [max(range(*SLICES[d]), key=prob.__getitem__) for d in DIMENSIONS]
+            return Decision(score, prob, (winners[0], winners[1], winners[2]))
+        candidates = [
+            sorted(range(*SLICES[d]), key=prob.__getitem__, reverse=True)[: _TOP[d]]
+            for d in DIMENSIONS
+        ]
+        joint, lam = self._joint, w.joint
+        best = -math.inf
         first, second, third = (c[0] for c in candidates)
-        if w.joint and self._joint:
-            joint, lam = self._joint, w.joint
-            best = -math.inf
-            for p in candidates[0]:
-                lp = math.log(prob[p] + 1e-12)
-                for c in candidates[1]:
-                    lc = lp + math.log(prob[c] + 1e-12) + lam * joint[(p, c)]
-                    for m in candidates[2]:
-                        total = (lc + math.log(prob[m] + 1e-12)
-                                 + lam * (joint[(p, m)] + joint[(c, m)]))  # fmt: skip
-                        if total > best:
-                            best, first, second, third = total, p, c, m
+        for p in candidates[0]:
+            lp = math.log(prob[p] + 1e-12)
+            for c in candidates[1]:
+                lc = lp + math.log(prob[c] + 1e-12) + lam * joint[(p, c)]
+                for m in candidates[2]:
+                    total = lc + math.log(prob[m] + 1e-12) + lam * (joint[(p, m)] + joint[(c, m)])
+                    if total > best:
+                        best, first, second, third = total, p, c, m
         return Decision(score, prob, (first, second, third))
 
     # -- fast path: cached per-word vectors -------------------------------------------------
@@ -273,6 +278,8 @@ class Tagger:
         self._phrase_vectors = [
             tuple(entry.weight * phrase * v for v in columns[entry.index]) for entry in entries
         ]
+        self._independent = not (w.joint and self._joint) and not (w.coherence and self._coherence)
+        self._spans = [(*SLICES[d], w.temperature.get(d)) for d in DIMENSIONS]
         self._word: Callable[[str], _Word] = lru_cache(maxsize=100_000)(self._analyse_word)
 
     def _bigram_vector(self, pair: tuple[str, str], scale: float) -> Vector | None:
@@ -304,9 +311,22 @@ class Tagger:
                 f"unknown channel {channel!r} (known: {', '.join(sorted(_CHANNELS))})"
             )
 
-    def scores(self, text: str, *, channel: str, subject: str | None = None) -> Decision:
-        """Decision of the fast path (what :meth:`tag` uses), without building the tags."""
-        return self._fast(text, channel, subject)[0]
+    def _decode_fast(self, score: list[float]) -> Decision:
+        """:meth:`_decode` for the rules file's weights when labels are chosen independently.
+
+        Only the winners' probabilities are computed (the rest of ``prob`` stays 0): that is all
+        the tags need, and it saves most of the softmax work.
+        """
+        prob = [0.0] * SIZE
+        winners = []
+        exp = math.exp
+        for start, end, temperature in self._spans:
+            part = score[start:end]
+            top = max(part)
+            index = start + part.index(top)
+            prob[index] = 1.0 / sum([exp((v - top) / temperature) for v in part])
+            winners.append(index)
+        return Decision(score, prob, (winners[0], winners[1], winners[2]))
 
     def _fast(
         self, text: str, channel: str, subject: str | None
@@ -319,7 +339,11 @@ class Tagger:
         get = self._word
         infos = [get(word) for word in words]
         stems = [info.stem for info in infos]
-        distinct = list({info.stem: info for info in reversed(infos)}.values())
+        first: dict[str, _Word] = {}
+        for info in infos:  # the first word of each stem counts, as in Matcher.hits
+            if info.stem not in first:
+                first[info.stem] = info
+        distinct = list(first.values())
         vectors = [info.mixed for info in distinct]
         bigrams = self._bigrams
         for pair in set(pairwise(stems)):
@@ -330,18 +354,23 @@ class Tagger:
         for hit in phrases:
             vectors.append(self._phrase_vectors[hit.entry])
         score = list(map(math.fsum, zip(base, *vectors, strict=True)))
-        return self._decode(score, self.rules.weights), stems, distinct, phrases
+        w = self.rules.weights
+        if self._independent:
+            return self._decode_fast(score), stems, distinct, phrases
+        return self._decode(score, w), stems, distinct, phrases
 
     def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
         """Tag one message whose identifiers are already replaced by placeholders."""
         decision, stems, distinct, phrases = self._fast(text, channel, subject)
         hits = [hit for info in distinct for hit in info.hits]
         hits.extend(phrases)
-        contributions = [(info.stem, info.model) for info in distinct]
+        contributions: list[tuple[str | tuple[str, str], Vector]] = [
+            (info.stem, info.model) for info in distinct
+        ]
         for pair in dict.fromkeys(pairwise(stems)):
             vector = self._bigrams.get(pair)
             if vector is not None:
-                contributions.append((" ".join(pair), vector))
+                contributions.append((pair, vector))
         confidence = decision.confidence
         first, second, third = decision.winners
         return Tags.model_construct(
@@ -360,7 +389,7 @@ class Tagger:
         self,
         channel: str,
         hits: Sequence[Hit],
-        contributions: Sequence[tuple[str, Vector]],
+        contributions: Sequence[tuple[str | tuple[str, str], Vector]],
         decision: Decision,
     ) -> list[str]:
         """Per dimension: the label and its probability, top rules and words, prior, model words."""
@@ -376,6 +405,7 @@ class Tagger:
                 by_rule.setdefault(key, []).append(hit.matched)
                 rule_total[key] = rule_total.get(key, 0.0) + entry.weight * hit.multiplier
         prior = self._priors[channel]
+        vectors = [vector for _, vector in contributions]
         out: list[str] = []
         for n, dimension in enumerate(DIMENSIONS):
             index = winners[n]
@@ -389,10 +419,15 @@ class Tagger:
             if prior[index] and w.channel_prior:
                 value = prior[index] * w.channel_prior
                 out.append(f"{dimension} channel prior '{channel}' +{value:.1f}")
-            top = heapq.nlargest(3, contributions, key=lambda item: abs(item[1][index]))
-            top = [item for item in top if abs(item[1][index]) >= 0.05]
-            if top:
-                words = ", ".join(f"'{name}' {vec[index]:+.1f}" for name, vec in top)
+            values = list(map(itemgetter(index), vectors))
+            magnitude = list(map(abs, values))
+            top = heapq.nlargest(3, range(len(values)), key=magnitude.__getitem__)
+            words = ", ".join(
+                f"'{_name(contributions[k][0])}' {values[k]:+.1f}"
+                for k in top
+                if magnitude[k] >= 0.05
+            )
+            if words:
                 out.append(f"{dimension} model: {words}")
         return [r if len(r) <= _MAX_REASON else r[: _MAX_REASON - 1] + "…" for r in out][
             : limits.MAX_REASONS

@@ -26,7 +26,7 @@ class TrainConfig:
 
     c: float = 1.0
     min_df: int = 2
-    min_weight: float = 0.02
+    min_weight: float = 0.05
     char_scale: float = 0.3
     balanced: bool = True
 
@@ -88,7 +88,7 @@ def train(
             if f in column:
                 data_rows.append(r)
                 cols.append(column[f])
-                values.append(s[f] * (cfg.char_scale if f[0] == "c" else 1.0))
+                values.append(s[f] * (cfg.char_scale if f.startswith("c:") else 1.0))
     sparse = csr_matrix(
         (np.array(values, dtype=np.float64), (data_rows, cols)), shape=(len(rows), len(vocab))
     )

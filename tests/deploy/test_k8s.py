@@ -12,12 +12,11 @@ from aiohttp import web
 
 from connectors.registry import load_connectors
 from pipeline.assembly import build_chain
-from pipeline.topics import Topology
 from pipeline.connect.config import load_connector_config
 from pipeline.connect.http import Health, add_ops_routes
 from pipeline.settings import Settings
 from pipeline.tagging.rules import DEFAULT_RULES_PATH, parse_rules
-from pipeline.topics import load_topic_specs
+from pipeline.topics import Topology, load_topic_specs
 from pipeline.worker.app import create_app
 from tests.deploy.deploy_helpers import DEPLOY, parse_command, unknown_env_names
 from tests.deploy.kustomize import KustomizeError, containers, pod_spec, render, strategic_merge

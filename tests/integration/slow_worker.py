@@ -1,4 +1,4 @@
-"""A worker whose publishing stalls on a marked event: the "deliberately slow event" of the crash test.
+"""A worker whose publishing stalls on a marked event: the crash test's "deliberately slow event".
 
 Run as ``python tests/integration/slow_worker.py``; SLOW_EVENT_S sets the stall (0 = none).
 """

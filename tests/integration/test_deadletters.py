@@ -37,7 +37,7 @@ def event(event_id: str, text: str) -> bytes:
 
 
 def test_replay_after_a_fix_publishes_once(kafka_settings: Settings, tmp_path: Path) -> None:
-    """Events too large for a strict limit are dead-lettered; after raising it, a replay publishes them once."""
+    """Events over a strict size limit are dead-lettered; after raising it, replay publishes once."""
     settings = kafka_settings
     create_topics(settings)
     long_text = "Graag een afspraak voor een nieuw paspoort. " * 60

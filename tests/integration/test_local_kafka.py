@@ -1,4 +1,4 @@
-"""The project's own Kafka: a three-node cluster starts and stops cleanly; topics apply is idempotent."""
+"""The project's own Kafka: three nodes start and stop cleanly; topics apply is idempotent."""
 
 from __future__ import annotations
 

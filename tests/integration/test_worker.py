@@ -22,7 +22,9 @@ TEXTS = {
     "counter": "Inwoner betaalt de openstaande aanslag rioolheffing aan de balie.",
     "web": "Melding: de prullenbak bij het speeltuintje zit al dagen vol.",
     "social": "Als omwonenden maken wij ons grote zorgen over de geplande snelweg-afrit.",
-    "neighbourhood": "We willen een buitenbioscoop op ons pleintje organiseren, kan de gemeente helpen?",
+    "neighbourhood": (
+        "We willen een buitenbioscoop op ons pleintje organiseren, kan de gemeente helpen?"
+    ),
 }
 
 
@@ -51,7 +53,7 @@ def feed_ids(settings: Settings, expect: int, timeout_s: float = 90) -> list[str
 def test_raw_event_reaches_feed_and_malformed_one_dead_letters(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
-    """A generic raw event on raw.phone is published on the feed; a malformed one is dead-lettered."""
+    """A generic raw event on raw.phone is published on the feed; bad ones are dead-lettered."""
     settings = kafka_settings
     create_topics(settings)
     produce(
@@ -109,9 +111,12 @@ BAD_EVENTS: dict[str, bytes | None] = {
     "not-json": b"hello world",
     "not-object": b"[1, 2, 3]",
     "missing-fields": b'{"id": "x"}',
-    "wrong-type": b'{"id": 5, "channel": "web", "source": "s", "occurred_at": "2026-11-30T09:00:00Z", "text": "t"}',
-    "unknown-channel": b'{"id": "u", "channel": "fax", "source": "s", "occurred_at": "2026-11-30T09:00:00Z", "text": "t"}',
-    "naive-time": b'{"id": "n", "channel": "web", "source": "s", "occurred_at": "2026-11-30T09:00:00", "text": "t"}',
+    "wrong-type": b'{"id": 5, "channel": "web", "source": "s", '
+    b'"occurred_at": "2026-11-30T09:00:00Z", "text": "t"}',
+    "unknown-channel": b'{"id": "u", "channel": "fax", "source": "s", '
+    b'"occurred_at": "2026-11-30T09:00:00Z", "text": "t"}',
+    "naive-time": b'{"id": "n", "channel": "web", "source": "s", '
+    b'"occurred_at": "2026-11-30T09:00:00", "text": "t"}',
     "invalid-utf8": b'{"id": "\xff\xfe", "channel": "web"}',
     "deep": b'{"a":' * 5000 + b"1" + b"}" * 5000,
     "null": b"null",
@@ -123,7 +128,7 @@ BAD_EVENTS: dict[str, bytes | None] = {
 def test_bad_events_are_dead_lettered_and_worker_keeps_going(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
-    """Each kind of bad event ends on the dead-letter topic with a reason; good ones around it publish."""
+    """Each kind of bad event is dead-lettered with a reason; good ones around it are published."""
     settings = kafka_settings
     create_topics(settings)
     messages: list[tuple[bytes | None, bytes | None]] = []

@@ -1,4 +1,4 @@
-"""The worker under failure: SIGKILL mid-stream with concurrency and a slow event; two workers sharing."""
+"""The worker under failure: SIGKILL with concurrency and a slow event; two workers sharing."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def feed_counts(settings: Settings, expect: int) -> Counter[str]:
 def test_sigkill_mid_stream_with_concurrency_and_a_slow_event(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
-    """Killed with SIGKILL while a slow event is in flight and restarted: all events once, none twice."""
+    """SIGKILLed while a slow event is in flight, then restarted: every event once, none twice."""
     settings = kafka_settings
     create_topics(settings)
     total = 6000
@@ -95,7 +95,7 @@ def test_sigkill_mid_stream_with_concurrency_and_a_slow_event(
 def test_two_workers_share_and_one_stops_mid_stream(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
-    """Two workers in one group share the partitions; stopping one mid-stream loses and repeats nothing."""
+    """Two workers share the partitions; stopping one mid-stream loses and repeats nothing."""
     settings = kafka_settings
     create_topics(settings)
     total = 8000

@@ -109,7 +109,7 @@ def test_tags_validate_against_schema(tagger: Tagger) -> None:
     again = type(tags).model_validate_json(tags.model_dump_json())
     assert again == tags
     assert 0.0 <= tags.confidence <= 1.0
-    assert tags.tagger_version.startswith("rules-2026.11.1+model-")
+    assert tags.tagger_version.startswith(f"rules-{tagger.rules.version}+model-")
 
 
 def test_unknown_channel_is_a_clear_error(tagger: Tagger) -> None:

@@ -1,0 +1,69 @@
+"""The cached fast path of Tagger.tag gives exactly what the step-by-step reference path gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import SamenspelError
+from pipeline.tagging import Tagger
+from pipeline.tagging.data import load_labelled
+from pipeline.tagging.model import LinearModel, features, stem_features
+
+DEV = Path(__file__).resolve().parents[2] / "data" / "labelled" / "dev.jsonl"
+
+
+def _compare(tagger: Tagger, text: str, channel: str, subject: str | None) -> None:
+    tags = tagger.tag(text, channel=channel, subject=subject)
+    analysis = tagger.analyse(text, channel=channel, subject=subject)
+    decision = tagger.decide(analysis)
+    labels = [tagger._heads[i].split(" = ")[1] for i in decision.winners]
+    assert [tags.perspective.value, tags.citizen_role.value, tags.municipality_role.value] == labels
+    assert tags.confidence == pytest.approx(decision.confidence, rel=1e-9, abs=1e-12)
+    assert tags.reasons == tagger.explain(analysis, decision)
+
+
+def test_fast_path_matches_reference_on_dev(tagger: Tagger) -> None:
+    """On every dev text the cached path gives the reference path's labels, confidence, reasons."""
+    for row in load_labelled(DEV):
+        _compare(tagger, row.text, row.channel.value, row.subject)
+
+
+def test_fast_path_matches_reference_with_joint_decoding(tagger: Tagger) -> None:
+    """With joint decoding switched on, both paths still agree."""
+    weights = tagger.rules.weights.model_copy(update={"joint": 0.75})
+    joint = Tagger(tagger.rules.model_copy(update={"weights": weights}), tagger.model)
+    assert not joint._independent
+    for row in load_labelled(DEV)[:120]:
+        _compare(joint, row.text, row.channel.value, row.subject)
+
+
+def test_second_call_is_served_from_the_word_cache(tagger: Tagger) -> None:
+    """Tagging the same text twice gives equal tags, the second time without new word analyses."""
+    text = "De lantaarnpaal in de Zonnebloemstraat is al een week kapot"
+    first = tagger.tag(text, channel="web")
+    before = tagger._word.cache_info().misses  # type: ignore[attr-defined]
+    second = tagger.tag(text, channel="web")
+    assert first == second
+    assert tagger._word.cache_info().misses == before  # type: ignore[attr-defined]
+
+
+def test_stem_vector_equals_scoring_its_features(tagger: Tagger) -> None:
+    """A stem's cached vector is the model's score of that stem's own features."""
+    model = tagger.model
+    zero = [0.0] * len(model.bias)
+    for stem in ["buurtfeest", "paspoort", "windmolen", "onbekendwoordxyz"]:
+        feats = features([stem], "web")
+        del feats["ch:web"]
+        expected = [s - b for s, b in zip(model.scores(feats, zero), model.bias, strict=True)]
+        assert list(model.stem_vector(stem)) == pytest.approx(expected)
+        assert f"w:{stem}" in stem_features(stem)
+
+
+def test_old_model_format_is_a_clear_error(tmp_path: Path) -> None:
+    """A format-1 artefact is refused with a message that says to retrain."""
+    path = tmp_path / "model.json"
+    path.write_text('{"format": 1, "labels": {}, "bias": [], "weights": {}}', encoding="utf-8")
+    with pytest.raises(SamenspelError, match=r"model\.json: unsupported format 1 .*retrain"):
+        LinearModel.load(path)
