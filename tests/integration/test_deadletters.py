@@ -37,7 +37,7 @@ def event(event_id: str, text: str) -> bytes:
 
 
 def test_replay_after_a_fix_publishes_once(kafka_settings: Settings, tmp_path: Path) -> None:
-    """Events over a strict size limit are dead-lettered; after raising it, replay publishes once."""
+    """Events over a strict size limit are dead-lettered; after raising it, they replay once."""
     settings = kafka_settings
     create_topics(settings)
     long_text = "Graag een afspraak voor een nieuw paspoort. " * 60
