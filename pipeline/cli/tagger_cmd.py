@@ -22,7 +22,9 @@ def register(subparsers: Any) -> None:
         help=f"labelled JSON lines, repeatable (default: {' + '.join(DEFAULT_DATA)})",
     )
     train.add_argument("--out", default=None, help="model file (default: the packaged model.json)")
-    train.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    train.add_argument(
+        "--c", type=float, default=3.0, help="inverse regularisation strength (3.0, by CV)"
+    )
     train.add_argument("--min-df", type=int, default=2, help="minimum document frequency")
     train.add_argument(
         "--cv", type=int, default=0, metavar="K", help="also cross-validate mixing weights, K folds"

@@ -128,6 +128,10 @@ class Matcher:
         found.extend(self.phrase_hits(words, stems))
         return found
 
+    def phrase_starts(self) -> list[tuple[str, str]]:
+        """The first two stems of every phrase: a message without any of them has no phrase."""
+        return list(self._phrases)
+
     def phrase_hits(self, words: list[str], stems: list[str]) -> list[Hit]:
         """Phrases (several words in order) found in a message, each once."""
         found: list[Hit] = []

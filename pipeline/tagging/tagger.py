@@ -15,9 +15,8 @@ what cross-validation and the tests use.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -65,6 +64,11 @@ class Decision:
         return min(1.0, max(0.0, p0 * p1 * p2))
 
 
+_RuleHit = tuple[int, str, str, float]
+"""A rule hit as reasons need it: label index, rule name, matched text, and its effect on that
+label's score (rules weight plus the model's trust in that rule score, times the hit's amount)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Word:
     """One distinct word's share of the mixed score, cached: its stem, vectors and rule hits."""
@@ -72,7 +76,7 @@ class _Word:
     stem: str
     mixed: Vector
     model: Vector
-    hits: tuple[Hit, ...]
+    hits: tuple[_RuleHit, ...]
 
 
 def _name(feature: str | tuple[str, str]) -> str:
@@ -181,14 +185,15 @@ class Tagger:
         contributions: list[tuple[str | tuple[str, str], Vector]] = []
         for stem in dict.fromkeys(analysis.stems):
             contributions.append((stem, self.model.stem_vector(stem)))
-        for pair in dict.fromkeys(pairwise(analysis.stems)):
+        for pair in sorted(set(pairwise(analysis.stems))):
             vector = self._bigram_vector(pair, 1.0)
             if vector is not None:
                 contributions.append((pair, vector))
         model_w = [w.model.get(d) for d in DIMENSIONS for _ in LABELS[d]]
         scaled = [(name, tuple(m * v for m, v in zip(model_w, vec, strict=True)))
                   for name, vec in contributions]  # fmt: skip
-        return self._reasons(analysis.channel, analysis.hits, scaled, decision)
+        hits = self._rule_hits(analysis.hits)
+        return self._reasons(analysis.channel, hits, scaled, decision)
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -259,6 +264,7 @@ class Tagger:
                 column[index] += wm[index] * weight
             columns.append(column)
         self._columns = columns
+        self._own = [columns[j][j] for j in range(SIZE)]  # a rule's effect on its own label
         self._base: dict[str, Vector] = {}
         for channel in _CHANNELS:
             prior = self._priors[channel]
@@ -278,6 +284,8 @@ class Tagger:
         self._phrase_vectors = [
             tuple(entry.weight * phrase * v for v in columns[entry.index]) for entry in entries
         ]
+        self._bigram_keys = frozenset(self._bigrams)
+        self._phrase_starts = frozenset(self.matcher.phrase_starts())
         self._independent = not (w.joint and self._joint) and not (w.coherence and self._coherence)
         self._spans = [(*SLICES[d], w.temperature.get(d)) for d in DIMENSIONS]
         self._word: Callable[[str], _Word] = lru_cache(maxsize=100_000)(self._analyse_word)
@@ -303,7 +311,15 @@ class Tagger:
             amount = entry.weight * hit.multiplier
             for i, v in enumerate(self._columns[entry.index]):
                 mixed[i] += amount * v
-        return _Word(stem, tuple(mixed), model, hits)
+        return _Word(stem, tuple(mixed), model, self._rule_hits(hits))
+
+    def _rule_hits(self, hits: Iterable[Hit]) -> tuple[_RuleHit, ...]:
+        entries = self.matcher.entries
+        return tuple(
+            (entries[h.entry].index, entries[h.entry].rule, h.matched,
+             entries[h.entry].weight * h.multiplier * self._own[entries[h.entry].index])
+            for h in hits
+        )  # fmt: skip
 
     def _check_channel(self, channel: str) -> None:
         if channel not in _CHANNELS:
@@ -330,7 +346,8 @@ class Tagger:
 
     def _fast(
         self, text: str, channel: str, subject: str | None
-    ) -> tuple[Decision, list[str], list[_Word], list[Hit]]:
+    ) -> tuple[Decision, list[tuple[str, str]], list[_Word], list[Hit]]:
+        """Decision, model bigrams found, first word of each stem, phrase hits."""
         base = self._base.get(channel)
         if base is None:
             self._check_channel(channel)
@@ -345,32 +362,32 @@ class Tagger:
                 first[info.stem] = info
         distinct = list(first.values())
         vectors = [info.mixed for info in distinct]
+        pairs = set(pairwise(stems))
+        found = sorted(pairs & self._bigram_keys)  # a set & a set iterates the smaller one
         bigrams = self._bigrams
-        for pair in set(pairwise(stems)):
-            vector = bigrams.get(pair)
-            if vector is not None:
-                vectors.append(vector)
-        phrases = self.matcher.phrase_hits(words, stems)
-        for hit in phrases:
-            vectors.append(self._phrase_vectors[hit.entry])
-        score = list(map(math.fsum, zip(base, *vectors, strict=True)))
-        w = self.rules.weights
+        vectors.extend([bigrams[pair] for pair in found])
+        phrases: list[Hit] = []
+        if not pairs.isdisjoint(self._phrase_starts):
+            phrases = self.matcher.phrase_hits(words, stems)
+            vectors.extend([self._phrase_vectors[hit.entry] for hit in phrases])
+        score: list[float] = list(map(sum, zip(base, *vectors, strict=True)))
         if self._independent:
-            return self._decode_fast(score), stems, distinct, phrases
-        return self._decode(score, w), stems, distinct, phrases
+            decision = self._decode_fast(score)
+        else:
+            decision = self._decode(score, self.rules.weights)
+        return decision, found, distinct, phrases
 
     def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
         """Tag one message whose identifiers are already replaced by placeholders."""
-        decision, stems, distinct, phrases = self._fast(text, channel, subject)
+        decision, found, distinct, phrases = self._fast(text, channel, subject)
         hits = [hit for info in distinct for hit in info.hits]
-        hits.extend(phrases)
+        if phrases:
+            hits.extend(self._rule_hits(phrases))
         contributions: list[tuple[str | tuple[str, str], Vector]] = [
             (info.stem, info.model) for info in distinct
         ]
-        for pair in dict.fromkeys(pairwise(stems)):
-            vector = self._bigrams.get(pair)
-            if vector is not None:
-                contributions.append((pair, vector))
+        bigrams = self._bigrams
+        contributions.extend([(pair, bigrams[pair]) for pair in found])
         confidence = decision.confidence
         first, second, third = decision.winners
         return Tags.model_construct(
@@ -388,40 +405,42 @@ class Tagger:
     def _reasons(
         self,
         channel: str,
-        hits: Sequence[Hit],
+        hits: Iterable[_RuleHit],
         contributions: Sequence[tuple[str | tuple[str, str], Vector]],
         decision: Decision,
     ) -> list[str]:
         """Per dimension: the label and its probability, top rules and words, prior, model words."""
         w = self.rules.weights
-        entries = self.matcher.entries
         winners = decision.winners
         by_rule: dict[tuple[int, str], list[str]] = {}
         rule_total: dict[tuple[int, str], float] = {}
-        for hit in hits:
-            entry = entries[hit.entry]
-            if entry.index in winners:
-                key = (entry.index, entry.rule)
-                by_rule.setdefault(key, []).append(hit.matched)
-                rule_total[key] = rule_total.get(key, 0.0) + entry.weight * hit.multiplier
+        for index, rule, matched, amount in hits:
+            if index in winners:
+                key = (index, rule)
+                if key in by_rule:
+                    by_rule[key].append(matched)
+                    rule_total[key] += amount
+                else:
+                    by_rule[key] = [matched]
+                    rule_total[key] = amount
         prior = self._priors[channel]
         vectors = [vector for _, vector in contributions]
         out: list[str] = []
         for n, dimension in enumerate(DIMENSIONS):
             index = winners[n]
             out.append(f"{self._heads[index]} (p={decision.prob[index]:.2f})")
-            keys = [k for k in by_rule if k[0] == index]
-            keys.sort(key=rule_total.__getitem__, reverse=True)
-            scale = w.rules.get(dimension)
-            for key in keys[:3]:
-                words = "', '".join(by_rule[key][:6])
-                out.append(f"{dimension} rule '{key[1]}': '{words}' +{rule_total[key] * scale:.1f}")
+            if by_rule:
+                keys = [k for k in by_rule if k[0] == index]
+                keys.sort(key=rule_total.__getitem__, reverse=True)
+                for key in keys[:3]:
+                    words = "', '".join(by_rule[key][:6])
+                    out.append(f"{dimension} rule '{key[1]}': '{words}' {rule_total[key]:+.1f}")
             if prior[index] and w.channel_prior:
                 value = prior[index] * w.channel_prior
                 out.append(f"{dimension} channel prior '{channel}' +{value:.1f}")
             values = list(map(itemgetter(index), vectors))
             magnitude = list(map(abs, values))
-            top = heapq.nlargest(3, range(len(values)), key=magnitude.__getitem__)
+            top = sorted(range(len(values)), key=magnitude.__getitem__, reverse=True)[:3]
             words = ", ".join(
                 f"'{_name(contributions[k][0])}' {values[k]:+.1f}"
                 for k in top

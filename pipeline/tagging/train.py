@@ -24,7 +24,7 @@ from pipeline.tagging.tagger import Analysis, Tagger
 class TrainConfig:
     """Hyper-parameters of the model; defaults chosen by cross-validation on dev + train."""
 
-    c: float = 1.0
+    c: float = 3.0
     min_df: int = 2
     min_weight: float = 0.05
     char_scale: float = 0.3
@@ -169,8 +169,8 @@ def cross_validate(
     folds: int = 5,
     config: TrainConfig | None = None,
     rules_grid: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 1.5),
-    model_grid: Sequence[float] = (0.5, 0.75, 1.0, 1.5, 2.0),
-    temperature_grid: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0),
+    model_grid: Sequence[float] = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0),
+    temperature_grid: Sequence[float] = (0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0),
     joint_grid: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
 ) -> CvResult:
     """Choose the mixing weights by k-fold cross-validation.

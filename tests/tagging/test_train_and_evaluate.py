@@ -180,3 +180,16 @@ def test_evaluate_file_passes_raw_event(labelled: Path) -> None:
     assert report.total == len(ROWS)
     assert "perspective" not in seen[0] and "occurred_at" in seen[0]
     assert report.dimensions["perspective"].accuracy == pytest.approx(3 / len(ROWS))
+
+
+def test_trained_model_learns_label_pairs_and_rule_trust(labelled: Path) -> None:
+    """The artefact carries co-occurrence of gold label pairs and weights on the rule scores."""
+    from pipeline.tagging.labels import LABELS
+
+    model = train(load_labelled(labelled))
+    table = model.joint[("perspective", "municipality_role")]
+    p, m = LABELS["perspective"], LABELS["municipality_role"]
+    together = table[p.index("buurten")][m.index("faciliteren")]
+    apart = table[p.index("buurten")][m.index("informeren")]
+    assert together > 0 > apart
+    assert any(row for row in model.rule_weights)
