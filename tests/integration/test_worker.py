@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -41,6 +42,11 @@ def raw_event(channel: str, event_id: str, **extra: object) -> bytes:
         **extra,
     }
     return json.dumps(body).encode()
+
+
+FEED_SCHEMA = jsonschema.Draft202012Validator(
+    json.loads((Path(__file__).parents[2] / "schemas" / "json" / "interaction-1.json").read_text())
+)
 
 
 def feed_ids(settings: Settings, expect: int, timeout_s: float = 90) -> list[str]:
@@ -82,6 +88,7 @@ def test_raw_event_reaches_feed_and_malformed_one_dead_letters(
     finally:
         worker.stop()
     assert len(feed) == 1
+    FEED_SCHEMA.validate(json.loads(feed[0].value or b""))
     interaction = Interaction.model_validate_json(feed[0].value or b"")
     assert interaction.id == interaction_id("test-phone", "call-1")
     assert feed[0].key == interaction.id.encode()
@@ -233,6 +240,8 @@ def test_ten_thousand_events_exactly_once_tagged(kafka_settings: Settings, tmp_p
         records = read_topic(settings, settings.topic("interactions"), expect=10_000, timeout_s=240)
     finally:
         worker.stop()
+    for record in records:
+        FEED_SCHEMA.validate(json.loads(record.value or b""))
     interactions = [Interaction.model_validate_json(r.value or b"") for r in records]
     counts = Counter(i.id for i in interactions)
     assert set(counts) == expected
