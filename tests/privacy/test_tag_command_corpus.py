@@ -1,4 +1,4 @@
-"""The identifier corpus through `samenspel tag`: the same chain as the feed, so nothing may leak."""
+"""The identifier corpus through `samenspel tag`, the feed's own chain: nothing may leak."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ CORPUS = Path(__file__).parent / "data" / "sentences.jsonl"
 
 
 def test_tag_output_carries_none_of_the_corpus_identifiers() -> None:
-    """Every sentence as a raw event through `samenspel tag`: no identifier survives in the output."""
+    """Every corpus sentence through `samenspel tag`: no identifier survives in the output."""
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
     events = [
         json.dumps(
