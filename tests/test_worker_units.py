@@ -118,3 +118,44 @@ def test_partial_batches_flush_after_the_wait() -> None:
 def test_seen_value_keeps_time_and_partition() -> None:
     """The dedupe value records when and where an id was published."""
     assert seen_value(1700000000.9, 4) == b"1700000000:4"
+
+
+def test_one_batch_per_partition_keeps_order_and_other_partitions_move_on() -> None:
+    """A stalled partition holds back only itself; its own batches run one after the other."""
+    log = AckLog()
+    release = asyncio.Event()
+    handled: list[list[tuple[int, int]]] = []
+    running: set[int] = set()
+
+    async def handle(batch: list[Any]) -> None:
+        partitions = {ev.message.tp[1] for ev in batch}
+        assert len(partitions) == 1, "a batch holds one partition"
+        (partition,) = partitions
+        assert partition not in running, "two batches of one partition at once"
+        running.add(partition)
+        try:
+            if partition == 0 and any(ev.message.offset == 0 for ev in batch):
+                await release.wait()
+            handled.append([(ev.message.tp[1], ev.message.offset) for ev in batch])
+        finally:
+            running.discard(partition)
+
+    async def scenario() -> list[tuple[int, int]]:
+        dispatcher = BatchDispatcher(
+            handle, OrderedAcker(log.ack), max_batch=2, max_wait_s=0.005, max_in_flight=4
+        )
+        for offset in range(6):
+            await dispatcher.add(event(0, offset))
+            await dispatcher.add(event(1, offset))
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        during = list(log.acked)
+        release.set()
+        await dispatcher.drain()
+        return during
+
+    during = asyncio.run(scenario())
+    assert during == [(1, offset) for offset in range(6)]
+    partition_zero = [item for batch in handled for item in batch if item[0] == 0]
+    assert partition_zero == [(0, offset) for offset in range(6)]
+    assert sorted(log.acked) == sorted([(p, o) for p in (0, 1) for o in range(6)])

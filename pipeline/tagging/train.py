@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.errors import SamenspelError
 from pipeline.tagging.data import LabelledRow
 from pipeline.tagging.labels import DIMENSIONS, LABELS, OFFSETS, SIZE, SLICES
 from pipeline.tagging.model import PAIRS, LinearModel, features
@@ -72,9 +73,14 @@ def train(
     ``rules`` (default: the packaged rules file) gives the rule-score features; the model learns
     how far to trust each rule per label.
     """
-    import numpy as np
-    from scipy.sparse import csr_matrix, hstack
-    from sklearn.linear_model import LogisticRegression
+    try:
+        import numpy as np
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        raise SamenspelError(
+            "training needs scikit-learn: pip install 'samenspel[train]' (tagging itself does not)"
+        ) from None
 
     cfg = config or TrainConfig()
     rules = rules or load_rules()[0]

@@ -11,6 +11,15 @@ Checkpoint order (what makes the feed at-least-once and, with the dedupe, once):
 6. the batch's events are marked done; acks are released per partition in offset order only;
    faust commits acked offsets.
 A crash anywhere before 6 re-delivers the batch; steps 2 and 3 drop what already reached the feed.
+
+With ``SAMENSPEL_PROCESSING_GUARANTEE=exactly_once`` faust keeps one Kafka transaction per raw
+partition and commits the offsets inside it. Step 4 then writes into the transaction of the event's
+raw partition (faust itself would send feed records outside any transaction), step 5 waits until the
+changelog writes are handed to that transaction, and step 2 reads only committed feed records. faust
+commits a transaction every second, batch boundaries or not: a crash aborts what was sent since,
+and the tail (step 2) drops what a commit had already made visible without the batch's offsets. A
+read_committed reader thus sees each event once. At shutdown the batches in flight finish before
+faust's last commit ends the transactions.
 """
 
 from __future__ import annotations
@@ -18,12 +27,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import faust
 import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.web import Request, Response, View
 from mode.types.signals import BaseSignalT
 from prometheus_client import generate_latest
@@ -35,9 +46,9 @@ from pipeline.settings import RAW_CHANNELS, Settings
 from pipeline.topics import Topology
 from pipeline.worker import metrics
 from pipeline.worker import transport as _transport  # noqa: F401 - registers the samenspel:// scheme
-from pipeline.worker.batch import BatchProcessor
+from pipeline.worker.batch import BatchProcessor, Output
 from pipeline.worker.dispatch import BatchDispatcher, OrderedAcker
-from pipeline.worker.feed_tail import FeedTail
+from pipeline.worker.feed_tail import FeedTail, _aiokafka_security
 
 log = get_logger(__name__)
 BATCH_MAX = 500
@@ -66,10 +77,24 @@ def _credentials(settings: Settings) -> Any:
     )
 
 
+class WorkerApp(faust.App):
+    """faust's App, able to finish the batches in flight before its final offset commit."""
+
+    before_final_commit: Callable[[], Awaitable[None]] | None = None
+
+    async def on_stop(self) -> None:
+        if self.before_final_commit is not None and self._consumer is not None:
+            self._consumer.stop_flow()  # no new events while the last batches finish
+            self.flow_control.suspend()
+            await self.before_final_commit()
+        await super().on_stop()
+
+
 def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust.App:
     """Build the worker app for a cluster whose raw topics and feed share one partition count."""
     partitions = topology.partitions
-    app = faust.App(
+    exactly_once = settings.processing_guarantee == "exactly_once"
+    app = WorkerApp(
         f"{settings.topic_prefix}-worker",
         broker=[f"samenspel://{server}" for server in settings.bootstrap_list()],
         broker_credentials=_credentials(settings),
@@ -108,7 +133,11 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
         worker_id=settings.worker_id,
         oin=settings.oin,
         channel_of_topic={settings.topic(f"raw.{c}"): c for c in RAW_CHANNELS},
-        feed_tail=FeedTail(settings, settings.topic("interactions")),
+        feed_tail=(CommittedFeedTail if exactly_once else FeedTail)(
+            settings, settings.topic("interactions")
+        ),
+        send_all=transactional_send(app) if exactly_once else None,
+        settle=app.producer.buffer.flush if exactly_once else None,
     )
 
     dispatcher: BatchDispatcher | None = None
@@ -130,6 +159,14 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
         except asyncio.CancelledError:
             await finish_in_flight(dispatcher)
             raise
+
+    async def finish_before_commit() -> None:
+        if dispatcher is not None:
+            await finish_in_flight(dispatcher)
+        await app.producer.buffer.flush()
+
+    if exactly_once:  # at_least_once re-reads what was in flight; the feed tail drops repeats
+        app.before_final_commit = finish_before_commit
 
     published: dict[bytes, bytes] = {}
 
@@ -202,6 +239,62 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
         return web_view.bytes(DASHBOARD_HTML.read_bytes(), content_type="text/html")
 
     return app
+
+
+class CommittedFeedTail(FeedTail):
+    """exactly_once: the feed tail as a read_committed reader sees it (no aborted records).
+
+    Records of an aborted transaction were never published, so they must not count as seen.
+    """
+
+    async def keys(self, partition: int) -> set[bytes]:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            client_id=f"{self.settings.worker_id}-feed-tail",
+            **_aiokafka_security(self.settings),
+        )
+        await consumer.start()
+        try:
+            tp = TopicPartition(self.topic, partition)
+            consumer.assign([tp])
+            end = (await consumer.end_offsets([tp]))[tp]  # the last stable offset
+            start = max((await consumer.beginning_offsets([tp]))[tp], end - self.tail_records)
+            consumer.seek(tp, start)
+            keys: set[bytes] = set()
+            while await consumer.position(tp) < end:
+                batches = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
+                keys.update(r.key for r in batches.get(tp, []) if r.key is not None)
+            return keys
+        finally:
+            await consumer.stop()
+
+
+def transactional_send(app: faust.App) -> Callable[[Sequence[Output]], Awaitable[list[Any]]]:
+    """exactly_once: send outputs inside the transaction of the raw partition each came from.
+
+    faust picks the transaction by the destination partition and knows only the topics it
+    consumes: for the feed it finds none, drops ``partition=`` and sends outside any transaction.
+    Here the id is the one faust commits the source offsets under (``{app}-{group}-{partition}``).
+    Each send waits for faust's per-transaction lock (held during commits); the batch lock keeps a
+    batch's records together, so that concurrent batches cannot reorder the events of a raw key.
+    """
+    batch_lock = asyncio.Lock()
+
+    async def send_all(outputs: Sequence[Output]) -> list[Any]:
+        async with batch_lock:
+            return [await _send(out) for out in outputs]
+
+    async def _send(out: Output) -> Any:
+        message = out.event.message
+        group = app.assignor.group_for_topic(message.topic)
+        return await app.producer.send(
+            out.topic.get_topic_name(), out.key, out.value, out.partition, None, out.headers,
+            transactional_id=f"{app.conf.id}-{group}-{message.partition}",
+        )  # fmt: skip
+
+    return send_all
 
 
 async def finish_in_flight(dispatcher: BatchDispatcher) -> None:

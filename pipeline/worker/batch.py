@@ -8,6 +8,7 @@ made it to the feed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections import deque
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from faust.streams import (
     _current_event,  # the context faust uses to pick a table's changelog partition
 )
@@ -65,9 +67,14 @@ class BatchProcessor:
     in_flight: set[bytes] = field(default_factory=set)
     feed_tail: FeedTail | None = None
     primed: set[int] = field(default_factory=set)
+    send_all: Callable[[Sequence[Output]], Awaitable[list[Any]]] | None = None
+    """exactly_once: sends outputs inside their source partitions' transactions (app.py)."""
+    settle: Callable[[], Awaitable[Any]] | None = None
+    """exactly_once: hands the buffered table changelog writes to the producer before the ack,
+    so that they join the transaction that commits the batch's offsets."""
 
     async def handle(self, events: Sequence[Any]) -> None:
-        """Process one batch; several agent instances may call this concurrently."""
+        """Process one batch (one partition's events); batches of other partitions run alongside."""
         outputs: list[Output] = []
         batch_ids: set[bytes] = set()
         try:
@@ -133,6 +140,8 @@ class BatchProcessor:
         if outputs:
             await self._publish(outputs)
         self._remember(outputs)
+        if self.settle is not None:
+            await self.settle()
 
     def _dead_letter(self, event: Any, error: StageError) -> Output:
         message = event.message
@@ -164,12 +173,10 @@ class BatchProcessor:
         pending = outputs
         backoff = 0.2
         while pending:
-            sends = [
-                await out.topic.send(
-                    key=out.key, value=out.value, headers=out.headers, partition=out.partition
-                )
-                for out in pending
-            ]
+            if self.send_all is not None:
+                sends = await self.send_all(pending)
+            else:
+                sends = [await _topic_send(out) for out in pending]
             results = await asyncio.gather(*sends, return_exceptions=True)
             failed = [
                 out
@@ -193,10 +200,19 @@ class BatchProcessor:
         """After the acks: mark ids as published and count them, in each event's own partition."""
         now = time.time()
         increments: dict[bytes, tuple[int, Any]] = {}
+        debug = log.isEnabledFor(logging.DEBUG)
         for out in outputs:
             if out.interaction is None:
                 continue
             message = out.event.message
+            if debug:
+                with structlog.contextvars.bound_contextvars(interaction_id=out.interaction.id):
+                    log.debug(
+                        "published",
+                        topic=message.topic,
+                        partition=message.partition,
+                        offset=message.offset,
+                    )
             _current_event.set(weakref.ref(out.event))
             self.seen[out.key] = seen_value(now, message.partition)
             stats_key = stats.stats_key(out.interaction, message.partition).encode()
@@ -213,6 +229,13 @@ class BatchProcessor:
             _current_event.set(weakref.ref(event))
             self.counts[stats_key] = str(int(self.counts.get(stats_key, b"0")) + count).encode()
         _current_event.set(None)
+
+
+async def _topic_send(out: Output) -> Any:
+    """at_least_once: faust's own send (the idempotent producer, see transport.py)."""
+    return await out.topic.send(
+        key=out.key, value=out.value, headers=out.headers, partition=out.partition
+    )
 
 
 def seen_value(moment: float, partition: int) -> bytes:

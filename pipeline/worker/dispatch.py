@@ -1,10 +1,13 @@
-"""Batches events, runs several batches at once, and acks strictly in offset order.
+"""Batches events per partition, runs batches of different partitions at once, acks in order.
 
-faust-streaming commits up to the highest acked offset even when an earlier one is still in flight
-(faust-streaming #606), so with ``concurrency > 1`` a crash could skip a message. Here the agent
-runs with faust concurrency 1 and manual acks; up to ``max_in_flight`` batches run at once,
-and ``OrderedAcker`` releases acks per partition only once every earlier event of that partition is
-done. faust therefore never sees an ack beyond a message still in flight.
+Two faults to guard against:
+- faust-streaming commits up to the highest acked offset even when an earlier one is still in flight
+  (faust-streaming #606), so with ``concurrency > 1`` a crash could skip a message. Here the agent
+  runs with faust concurrency 1 and manual acks, and ``OrderedAcker`` releases acks per partition
+  only once every earlier event of that partition is done;
+- two batches of one partition published at once could reorder events of one source id. So at most
+  one batch per partition is in flight; concurrency comes from different partitions (up to
+  ``max_in_flight`` batches), and a slow partition holds back only itself.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class OrderedAcker:
 
 
 class BatchDispatcher:
-    """Collects events into batches (size or age) and runs at most ``max_in_flight`` at once."""
+    """Collects events per partition into batches (size or age); one batch per partition at once."""
 
     def __init__(
         self,
@@ -64,15 +67,20 @@ class BatchDispatcher:
         max_batch: int,
         max_wait_s: float,
         max_in_flight: int,
+        max_buffered: int | None = None,
     ) -> None:
         self._handle = handle
         self._acker = acker
         self._max_batch = max_batch
         self._max_wait_s = max_wait_s
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._buffer: list[Any] = []
+        self._max_buffered = max_buffered or max_batch * 20
+        self._buffers: dict[Any, list[Any]] = {}
+        self._buffered = 0
+        self._busy: set[Any] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._progress = asyncio.Event()
         self._failure: BaseException | None = None
 
     async def add(self, event: Any) -> None:
@@ -80,32 +88,48 @@ class BatchDispatcher:
         if self._failure is not None:
             raise self._failure
         self._acker.track(event)
-        self._buffer.append(event)
-        if len(self._buffer) >= self._max_batch:
-            await self.flush()
+        tp = event.message.tp
+        buffer = self._buffers.setdefault(tp, [])
+        buffer.append(event)
+        self._buffered += 1
+        if len(buffer) >= self._max_batch and tp not in self._busy:
+            await self._start(tp)
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._max_wait_s, self._flush_soon)
+        while self._buffered > self._max_buffered and self._failure is None:
+            self._progress.clear()  # backpressure: a stalled partition must not fill memory
+            await self._progress.wait()
 
     def _flush_soon(self) -> None:
         self._timer = None
-        task = asyncio.ensure_future(self.flush())
+        self._spawn(self.flush())
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def flush(self) -> None:
-        """Start a batch of what is buffered, waiting for a free slot first (backpressure)."""
+        """Start a batch for every partition that has events and no batch in flight."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._buffer:
-            return
-        batch, self._buffer = self._buffer, []
-        await self._slots.acquire()
-        task = asyncio.ensure_future(self._run(batch))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        for tp in [tp for tp, buffer in self._buffers.items() if buffer and tp not in self._busy]:
+            await self._start(tp)
 
-    async def _run(self, batch: list[Any]) -> None:
+    async def _start(self, tp: Any) -> None:
+        if tp in self._busy or not self._buffers.get(tp):
+            return
+        self._busy.add(tp)
+        await self._slots.acquire()
+        buffer = self._buffers.pop(tp)
+        batch, rest = buffer[: self._max_batch], buffer[self._max_batch :]
+        if rest:  # the rest waits for this partition's next batch
+            self._buffers[tp] = rest
+        self._buffered -= len(batch)
+        self._spawn(self._run(tp, batch))
+
+    async def _run(self, tp: Any, batch: list[Any]) -> None:
         try:
             await self._handle(batch)
             await self._acker.done(batch)
@@ -114,11 +138,19 @@ class BatchDispatcher:
             raise
         finally:
             self._slots.release()
+            self._busy.discard(tp)
+            self._progress.set()
+        if self._buffers.get(tp):
+            await self._start(tp)
 
     async def drain(self) -> None:
         """Run what is buffered and wait for every batch in flight (shutdown, rebalance)."""
         await self.flush()
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._tasks or any(self._buffers.values()):
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            if self._failure is not None:
+                break
+            await self.flush()
         if self._failure is not None:
             raise self._failure
