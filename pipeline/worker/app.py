@@ -34,7 +34,6 @@ from typing import Any, cast
 
 import faust
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.web import Request, Response, View
 from mode.types.signals import BaseSignalT
 from prometheus_client import generate_latest
@@ -48,7 +47,7 @@ from pipeline.worker import metrics
 from pipeline.worker import transport as _transport  # noqa: F401 - registers the samenspel:// scheme
 from pipeline.worker.batch import BatchProcessor, Output
 from pipeline.worker.dispatch import BatchDispatcher, OrderedAcker
-from pipeline.worker.feed_tail import FeedTail, _aiokafka_security
+from pipeline.worker.feed_tail import FeedTail
 
 log = get_logger(__name__)
 BATCH_MAX = 500
@@ -133,9 +132,7 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
         worker_id=settings.worker_id,
         oin=settings.oin,
         channel_of_topic={settings.topic(f"raw.{c}"): c for c in RAW_CHANNELS},
-        feed_tail=(CommittedFeedTail if exactly_once else FeedTail)(
-            settings, settings.topic("interactions")
-        ),
+        feed_tail=FeedTail(settings, settings.topic("interactions")),
         send_all=transactional_send(app) if exactly_once else None,
         settle=app.producer.buffer.flush if exactly_once else None,
     )
@@ -239,36 +236,6 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
         return web_view.bytes(DASHBOARD_HTML.read_bytes(), content_type="text/html")
 
     return app
-
-
-class CommittedFeedTail(FeedTail):
-    """exactly_once: the feed tail as a read_committed reader sees it (no aborted records).
-
-    Records of an aborted transaction were never published, so they must not count as seen.
-    """
-
-    async def keys(self, partition: int) -> set[bytes]:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            client_id=f"{self.settings.worker_id}-feed-tail",
-            **_aiokafka_security(self.settings),
-        )
-        await consumer.start()
-        try:
-            tp = TopicPartition(self.topic, partition)
-            consumer.assign([tp])
-            end = (await consumer.end_offsets([tp]))[tp]  # the last stable offset
-            start = max((await consumer.beginning_offsets([tp]))[tp], end - self.tail_records)
-            consumer.seek(tp, start)
-            keys: set[bytes] = set()
-            while await consumer.position(tp) < end:
-                batches = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
-                keys.update(r.key for r in batches.get(tp, []) if r.key is not None)
-            return keys
-        finally:
-            await consumer.stop()
 
 
 def transactional_send(app: faust.App) -> Callable[[Sequence[Output]], Awaitable[list[Any]]]:

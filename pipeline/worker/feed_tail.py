@@ -32,6 +32,8 @@ class FeedTail:
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             enable_auto_commit=False,
             group_id=None,
+            # aborted transactions (exactly_once) never reached the feed; without them, same result
+            isolation_level="read_committed",
             client_id=f"{self.settings.worker_id}-feed-tail",
             **_aiokafka_security(self.settings),
         )
@@ -39,7 +41,7 @@ class FeedTail:
         try:
             tp = TopicPartition(self.topic, partition)
             consumer.assign([tp])
-            end = (await consumer.end_offsets([tp]))[tp]
+            end = (await consumer.end_offsets([tp]))[tp]  # the last stable offset
             start = max((await consumer.beginning_offsets([tp]))[tp], end - self.tail_records)
             consumer.seek(tp, start)
             keys: set[bytes] = set()
