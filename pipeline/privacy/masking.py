@@ -81,6 +81,7 @@ class _Scan:
 # A run of digits with separators: phone numbers, BSNs and IBAN account parts all contain one
 # with at least eight digits (six for the IBAN window test); most texts have none.
 _LONG_RUN = re.compile(r"\d[\d .()/-]{6,}\d")
+_DIGIT = re.compile(r"\d")
 _IBAN_HEAD = re.compile(r"[A-Za-z]{2}\d{2}")
 _IBAN_LOOKBACK = 12
 _NON_BOUNDARY = frozenset("_+.,/:-")
@@ -430,6 +431,10 @@ def mask_text(text: str) -> MaskResult:
     scan = _Scan()
     if "@" in text:
         text = _mask_emails(text, scan)
+    if _DIGIT.search(text) is None:
+        # Every detector but the e-mail one needs a digit (numbers, house numbers, postcodes),
+        # and most messages have none: skip their scans.
+        return MaskResult(text, MappingProxyType(scan.found) if scan.found else _EMPTY)
     runs = [(m.start(), m.group(0)) for m in _LONG_RUN.finditer(text)]
     if runs:
         original = text

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from pipeline.errors import SamenspelError
@@ -29,10 +29,15 @@ from pipeline.tagging.matcher import Hit, Matcher
 from pipeline.tagging.model import PAIRS, LinearModel, Vector, features
 from pipeline.tagging.rules import RulesFile, Weights, load_rules
 from pipeline.tagging.text import Stemmer, tokenise
+from pipeline.tagging.trusted import construct
 from schemas import Channel, CitizenRole, MunicipalityRole, Perspective, Tags, limits
 
 _CHANNELS = frozenset(c.value for c in Channel)
 _MAX_REASON = limits.MAX_REASON
+_CITIZEN = OFFSETS["citizen_role"]
+_MUNICIPALITY = OFFSETS["municipality_role"]
+_MIN_SHOWN = 0.05
+"""Model contributions smaller than this (in absolute value) are not named in reasons."""
 _TOP = {"perspective": 2, "citizen_role": 3, "municipality_role": 3}
 """Candidates per dimension that the joint decoder combines."""
 
@@ -76,7 +81,13 @@ class _Word:
     stem: str
     mixed: Vector
     model: Vector
+    magnitude: Vector
     hits: tuple[_RuleHit, ...]
+
+
+_STEM = attrgetter("stem")
+_MODEL = attrgetter("model")
+_MAGNITUDE = attrgetter("magnitude")
 
 
 def _name(feature: str | tuple[str, str]) -> str:
@@ -190,10 +201,12 @@ class Tagger:
             if vector is not None:
                 contributions.append((pair, vector))
         model_w = [w.model.get(d) for d in DIMENSIONS for _ in LABELS[d]]
-        scaled = [(name, tuple(m * v for m, v in zip(model_w, vec, strict=True)))
-                  for name, vec in contributions]  # fmt: skip
+        names = [_name(name) for name, _ in contributions]
+        scaled = [tuple(m * v for m, v in zip(model_w, vec, strict=True))
+                  for _, vec in contributions]  # fmt: skip
+        magnitudes = [tuple(map(abs, vector)) for vector in scaled]
         hits = self._rule_hits(analysis.hits)
-        return self._reasons(analysis.channel, hits, scaled, decision)
+        return self._reasons(analysis.channel, hits, names, scaled, magnitudes, decision)
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -285,10 +298,26 @@ class Tagger:
             tuple(entry.weight * phrase * v for v in columns[entry.index]) for entry in entries
         ]
         self._bigram_keys = frozenset(self._bigrams)
+        self._bigram_names = {pair: _name(pair) for pair in self._bigrams}
+        self._bigram_magnitudes = {pair: tuple(map(abs, v)) for pair, v in self._bigrams.items()}
+        self._prepare_reasons(w)
         self._phrase_starts = frozenset(self.matcher.phrase_starts())
         self._independent = not (w.joint and self._joint) and not (w.coherence and self._coherence)
         self._spans = [(*SLICES[d], w.temperature.get(d)) for d in DIMENSIONS]
         self._word: Callable[[str], _Word] = lru_cache(maxsize=100_000)(self._analyse_word)
+
+    def _prepare_reasons(self, w: Weights) -> None:
+        """Precompute the fixed parts of reasons: per-label heads, prior lines and getters."""
+        self._dimension_of = [d for d in DIMENSIONS for _ in LABELS[d]]
+        self._get = [itemgetter(i) for i in range(SIZE)]
+        self._prior_reason: dict[str, list[str | None]] = {}
+        for channel, prior in self._priors.items():
+            lines: list[str | None] = [None] * SIZE
+            for i, value in enumerate(prior):
+                if value and w.channel_prior:
+                    amount = value * w.channel_prior
+                    lines[i] = f"{self._dimension_of[i]} channel prior '{channel}' +{amount:.1f}"
+            self._prior_reason[channel] = lines
 
     def _bigram_vector(self, pair: tuple[str, str], scale: float) -> Vector | None:
         pairs = self.model.weights.get(f"b:{pair[0]} {pair[1]}")
@@ -311,7 +340,7 @@ class Tagger:
             amount = entry.weight * hit.multiplier
             for i, v in enumerate(self._columns[entry.index]):
                 mixed[i] += amount * v
-        return _Word(stem, tuple(mixed), model, self._rule_hits(hits))
+        return _Word(stem, tuple(mixed), model, tuple(map(abs, model)), self._rule_hits(hits))
 
     def _rule_hits(self, hits: Iterable[Hit]) -> tuple[_RuleHit, ...]:
         entries = self.matcher.entries
@@ -370,7 +399,8 @@ class Tagger:
         if not pairs.isdisjoint(self._phrase_starts):
             phrases = self.matcher.phrase_hits(words, stems)
             vectors.extend([self._phrase_vectors[hit.entry] for hit in phrases])
-        score: list[float] = list(map(sum, zip(base, *vectors, strict=True)))
+        # every vector has SIZE entries by construction; strict=True would check each label
+        score: list[float] = list(map(sum, zip(base, *vectors, strict=False)))
         if self._independent:
             decision = self._decode_fast(score)
         else:
@@ -380,24 +410,29 @@ class Tagger:
     def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
         """Tag one message whose identifiers are already replaced by placeholders."""
         decision, found, distinct, phrases = self._fast(text, channel, subject)
-        hits = [hit for info in distinct for hit in info.hits]
+        hits: list[_RuleHit] = [hit for info in distinct if info.hits for hit in info.hits]
         if phrases:
             hits.extend(self._rule_hits(phrases))
-        contributions: list[tuple[str | tuple[str, str], Vector]] = [
-            (info.stem, info.model) for info in distinct
-        ]
-        bigrams = self._bigrams
-        contributions.extend([(pair, bigrams[pair]) for pair in found])
+        names = list(map(_STEM, distinct))
+        vectors = list(map(_MODEL, distinct))
+        magnitudes = list(map(_MAGNITUDE, distinct))
+        if found:
+            names.extend(map(self._bigram_names.__getitem__, found))
+            vectors.extend(map(self._bigrams.__getitem__, found))
+            magnitudes.extend(map(self._bigram_magnitudes.__getitem__, found))
         confidence = decision.confidence
         first, second, third = decision.winners
-        return Tags.model_construct(
-            perspective=self._perspectives[first],
-            citizen_role=self._citizen_roles[second - OFFSETS["citizen_role"]],
-            municipality_role=self._municipality_roles[third - OFFSETS["municipality_role"]],
-            confidence=confidence,
-            reasons=self._reasons(channel, hits, contributions, decision),
-            needs_review=confidence < self.review_threshold,
-            tagger_version=self.version,
+        return construct(
+            Tags,
+            {
+                "perspective": self._perspectives[first],
+                "citizen_role": self._citizen_roles[second - _CITIZEN],
+                "municipality_role": self._municipality_roles[third - _MUNICIPALITY],
+                "confidence": confidence,
+                "reasons": self._reasons(channel, hits, names, vectors, magnitudes, decision),
+                "needs_review": confidence < self.review_threshold,
+                "tagger_version": self.version,
+            },
         )
 
     # -- reasons ----------------------------------------------------------------------------
@@ -406,11 +441,16 @@ class Tagger:
         self,
         channel: str,
         hits: Iterable[_RuleHit],
-        contributions: Sequence[tuple[str | tuple[str, str], Vector]],
+        names: Sequence[str],
+        vectors: Sequence[Vector],
+        magnitudes: Sequence[Vector],
         decision: Decision,
     ) -> list[str]:
-        """Per dimension: the label and its probability, top rules and words, prior, model words."""
-        w = self.rules.weights
+        """Per dimension: the label and its probability, top rules and words, prior, model words.
+
+        ``names``, ``vectors`` and ``magnitudes`` (absolute values) describe the model's
+        contributions in message order; of equal magnitudes the earlier one is shown first.
+        """
         winners = decision.winners
         by_rule: dict[tuple[int, str], list[str]] = {}
         rule_total: dict[tuple[int, str], float] = {}
@@ -423,31 +463,37 @@ class Tagger:
                 else:
                     by_rule[key] = [matched]
                     rule_total[key] = amount
-        prior = self._priors[channel]
-        vectors = [vector for _, vector in contributions]
+        prior_reason = self._prior_reason[channel]
+        prob = decision.prob
         out: list[str] = []
-        for n, dimension in enumerate(DIMENSIONS):
-            index = winners[n]
-            out.append(f"{self._heads[index]} (p={decision.prob[index]:.2f})")
+        for index in winners:
+            dimension = self._dimension_of[index]
+            out.append(f"{self._heads[index]} (p={prob[index]:.2f})")
             if by_rule:
                 keys = [k for k in by_rule if k[0] == index]
-                keys.sort(key=rule_total.__getitem__, reverse=True)
+                if len(keys) > 1:
+                    keys.sort(key=rule_total.__getitem__, reverse=True)
                 for key in keys[:3]:
                     words = "', '".join(by_rule[key][:6])
                     out.append(f"{dimension} rule '{key[1]}': '{words}' {rule_total[key]:+.1f}")
-            if prior[index] and w.channel_prior:
-                value = prior[index] * w.channel_prior
-                out.append(f"{dimension} channel prior '{channel}' +{value:.1f}")
-            values = list(map(itemgetter(index), vectors))
-            magnitude = list(map(abs, values))
-            top = sorted(range(len(values)), key=magnitude.__getitem__, reverse=True)[:3]
-            words = ", ".join(
-                f"'{_name(contributions[k][0])}' {values[k]:+.1f}"
-                for k in top
-                if magnitude[k] >= 0.05
-            )
-            if words:
-                out.append(f"{dimension} model: {words}")
+            prior = prior_reason[index]
+            if prior is not None:
+                out.append(prior)
+            # The three largest magnitudes, earliest first among equals (as a stable sort of the
+            # positions would give): sorting bare floats is far cheaper than sorting positions
+            # by key, and index() finds each (after the previous one for equal values).
+            magnitude = list(map(self._get[index], magnitudes))
+            shown = []
+            k = -1
+            previous = None
+            for top in sorted(magnitude, reverse=True)[:3]:
+                if not top >= _MIN_SHOWN:
+                    break
+                k = magnitude.index(top, k + 1) if top == previous else magnitude.index(top)
+                previous = top
+                shown.append(f"'{names[k]}' {vectors[k][index]:+.1f}")
+            if shown:
+                out.append(f"{dimension} model: {', '.join(shown)}")
         return [r if len(r) <= _MAX_REASON else r[: _MAX_REASON - 1] + "…" for r in out][
             : limits.MAX_REASONS
         ]

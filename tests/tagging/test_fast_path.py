@@ -11,7 +11,9 @@ from pipeline.tagging import Tagger
 from pipeline.tagging.data import load_labelled
 from pipeline.tagging.model import LinearModel, features, stem_features
 
-DEV = Path(__file__).resolve().parents[2] / "data" / "labelled" / "dev.jsonl"
+LABELLED = Path(__file__).resolve().parents[2] / "data" / "labelled"
+DEV = LABELLED / "dev.jsonl"
+TRAIN = LABELLED / "train.jsonl"
 
 
 def _compare(tagger: Tagger, text: str, channel: str, subject: str | None) -> None:
@@ -24,10 +26,26 @@ def _compare(tagger: Tagger, text: str, channel: str, subject: str | None) -> No
     assert tags.reasons == tagger.explain(analysis, decision)
 
 
-def test_fast_path_matches_reference_on_dev(tagger: Tagger) -> None:
-    """On every dev text the cached path gives the reference path's labels, confidence, reasons."""
-    for row in load_labelled(DEV):
+def test_fast_path_matches_reference_on_dev_and_train(tagger: Tagger) -> None:
+    """On every dev and train text the cached path gives the reference path's labels,
+    confidence and reasons, with and without the subject."""
+    for row in [*load_labelled(DEV), *load_labelled(TRAIN)]:
         _compare(tagger, row.text, row.channel.value, row.subject)
+        _compare(tagger, row.text, row.channel.value, None)
+
+
+def test_reasons_pick_the_earliest_of_equal_contributions(tagger: Tagger) -> None:
+    """Model words of equal magnitude are named in message order, as a stable sort names them."""
+    decision = tagger.decide(tagger.analyse("paspoort", channel="web"))
+    vector = [0.0] * len(decision.score)
+    vector[decision.winners[0]] = 0.5
+    names = ["a", "b", "c", "d"]
+    vectors = [tuple(vector), tuple(-v for v in vector), tuple(vector), tuple(vector)]
+    magnitudes = [tuple(map(abs, v)) for v in vectors]
+    reasons = tagger._reasons("web", [], names, vectors, magnitudes, decision)
+    assert [r for r in reasons if " model: " in r] == [
+        "perspective model: 'a' +0.5, 'b' -0.5, 'c' +0.5"
+    ]
 
 
 def test_fast_path_matches_reference_with_joint_decoding(tagger: Tagger) -> None:
