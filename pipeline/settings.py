@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         default=4, ge=1, le=64, description="Batches a worker runs at once (acks stay in order)."
     )
+    session_timeout_s: float = Field(
+        default=30.0, ge=6.0, le=300.0, description="Consumer-group session timeout of the worker."
+    )
     dedupe_window_s: int = Field(default=7 * 24 * 3600, ge=60)
     max_event_bytes: int = Field(
         default=512 * 1024, ge=1024, description="Larger raw events are dead-lettered."

@@ -106,6 +106,9 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
         topic_replication_factor=min(3, topology.brokers),  # the tables' changelog topics
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        # how long a killed worker's partitions wait before another takes them over
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 5),
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_enabled=True,

@@ -21,7 +21,7 @@ from pipeline.bench.verify import FeedRecord, verify_feed
 from pipeline.settings import Settings
 from tests.faults.conftest import EVENTS
 
-pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]
+pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(900)]
 KEY = "fault-test-pseudonym-key-0123456789abcdef"
 PRODUCE_RATE = 1500.0
 """Offered load while the faults happen: the stream is still flowing when they hit."""
@@ -107,7 +107,9 @@ def test_worker_sigkilled_three_times_and_a_broker_restarted(
     counter = FeedCounter(settings)
     producer = produce_in_background(settings, events)
     data_dir = str(tmp_path / "data")
-    worker: Child = start_worker(settings, tmp_path / "worker.log", SAMENSPEL_DATA_DIR=data_dir)
+    # a short session timeout: a killed worker's partitions move on after 8 s, not 30
+    options = {"SAMENSPEL_DATA_DIR": data_dir, "SAMENSPEL_SESSION_TIMEOUT_S": "8"}
+    worker: Child = start_worker(settings, tmp_path / "worker.log", **options)
     broker_down = False
     try:
         plan = sorted([(k, "worker") for k in kills] + [(broker_at, "broker")])
@@ -117,9 +119,7 @@ def test_worker_sigkilled_three_times_and_a_broker_restarted(
             if what == "worker":
                 worker.kill()
                 log(f"SIGKILL worker pid {worker.process.pid} at {seen} feed events")
-                worker = start_worker(
-                    settings, tmp_path / "worker.log", SAMENSPEL_DATA_DIR=data_dir
-                )
+                worker = start_worker(settings, tmp_path / "worker.log", **options)
                 worker.wait_ready("/ready", timeout_s=180)
                 log(f"restarted worker pid {worker.process.pid} is ready at {counter.distinct()}")
             else:
