@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from schemas import Channel, Location, RawEvent, RawLocation, Stage, interaction_id
+from schemas.validation import describe_validation_error
 
 _POSTCODE = re.compile(r"\b([1-9]\d{3})\s?([A-Za-z]{2})?\b")
 _CONFIDENTIAL_KEYS = ("confidential", "vertrouwelijk")
@@ -26,16 +27,6 @@ class StageError(Exception):
         self.stage: Stage = stage
         self.error_class = error_class or type(self).__name__
         self.message = message
-
-
-def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
-    """One line naming each failing field and the rule it broke."""
-    parts = []
-    for error in exc.errors()[:limit]:
-        field = ".".join(str(part) for part in error["loc"]) or "(event)"
-        parts.append(f"{field}: {error['msg']}")
-    more = len(exc.errors()) - limit
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 def parse_raw_event(value: bytes | None, *, max_bytes: int) -> RawEvent:

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.errors import SamenspelError
+from schemas.validation import describe_validation_error
 
 RAW_CHANNELS: tuple[str, ...] = ("phone", "counter", "web", "social", "neighbourhood")
 
@@ -86,6 +87,5 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise SamenspelError(f"bad setting {field}: {first['msg']}") from None
+        problem = describe_validation_error(exc, 1, whole="settings")
+        raise SamenspelError(f"bad setting {problem}") from None

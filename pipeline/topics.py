@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import SamenspelError
+from schemas.validation import describe_validation_error
 
 TOPICS_FILE = Path(__file__).resolve().parent.parent / "deploy" / "topics.yaml"
 
@@ -64,9 +65,8 @@ def load_topic_specs(prefix: str, path: Path = TOPICS_FILE) -> list[TopicSpec]:
     except yaml.YAMLError as exc:
         raise SamenspelError(f"topics file {path} is not valid YAML: {exc}") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise SamenspelError(f"topics file {path}: {where}: {first['msg']}") from None
+        problem = describe_validation_error(exc, 1, whole="(file)")
+        raise SamenspelError(f"topics file {path}: {problem}") from None
     specs = []
     for short_name, entry in parsed.topics.items():
         specs.append(

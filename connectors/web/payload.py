@@ -13,20 +13,14 @@ from pydantic import BaseModel, JsonValue, ValidationError
 
 import schemas
 from connectors.contract import BadRecord, SourceRecord
+from schemas.validation import describe_validation_error
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def describe(exc: ValidationError, limit: int = 3) -> str:
     """One line naming the first ``limit`` problems, e.g. ``call.id: Field required``."""
-    parts = []
-    for error in exc.errors()[:limit]:
-        where = ".".join(str(part) for part in error["loc"]) or "body"
-        parts.append(f"{where}: {error['msg']}")
-    more = len(exc.errors()) - limit
-    if more > 0:
-        parts.append(f"and {more} more")
-    return "; ".join(parts)
+    return describe_validation_error(exc, limit, whole="body")
 
 
 def validate_body(model: type[M], body: bytes, connector: str) -> M | BadRecord:
