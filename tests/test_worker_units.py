@@ -159,3 +159,26 @@ def test_one_batch_per_partition_keeps_order_and_other_partitions_move_on() -> N
     partition_zero = [item for batch in handled for item in batch if item[0] == 0]
     assert partition_zero == [(0, offset) for offset in range(6)]
     assert sorted(log.acked) == sorted([(p, o) for p in (0, 1) for o in range(6)])
+
+
+def test_a_cancelled_send_is_retried_not_counted_as_published() -> None:
+    """A send future cancelled (producer stopping) is a failure: retried, never acked as sent."""
+    from pipeline.worker.batch import BatchProcessor, Output
+
+    attempts: list[int] = []
+
+    class Topic:
+        async def send(self, **kwargs: Any) -> asyncio.Future[None]:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            attempts.append(1)
+            if len(attempts) == 1:
+                future.cancel()
+            else:
+                future.set_result(None)
+            return future
+
+    processor = BatchProcessor.__new__(BatchProcessor)
+    processor.send_all = None
+    out = Output(Topic(), b"k", b"v", [], event(0, 0))
+    asyncio.run(processor._publish([out]))
+    assert len(attempts) == 2

@@ -165,8 +165,8 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
             await finish_in_flight(dispatcher)
         await app.producer.buffer.flush()
 
-    if exactly_once:  # at_least_once re-reads what was in flight; the feed tail drops repeats
-        app.before_final_commit = finish_before_commit
+    # SIGTERM: finish and ack the batches in flight while the producer still runs, then commit
+    app.before_final_commit = finish_before_commit
 
     published: dict[bytes, bytes] = {}
 

@@ -178,14 +178,16 @@ class BatchProcessor:
             else:
                 sends = [await _topic_send(out) for out in pending]
             results = await asyncio.gather(*sends, return_exceptions=True)
+            # BaseException: a send cancelled while the producer stops (CancelledError) is not
+            # acknowledged either; counting it as sent would ack, and so lose, its event
             failed = [
                 out
                 for out, result in zip(pending, results, strict=True)
-                if isinstance(result, Exception)
+                if isinstance(result, BaseException)
             ]
             if failed:
                 metrics.PUBLISH_RETRIES.inc()
-                first = next(r for r in results if isinstance(r, Exception))
+                first = next(r for r in results if isinstance(r, BaseException))
                 log.error(
                     "publish failed, retrying",
                     failed=len(failed),
