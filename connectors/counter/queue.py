@@ -28,7 +28,7 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import to_record, validate_body
+from connectors.web.payload import parse_single
 
 EventType = Literal[
     "ticket.issued",
@@ -154,7 +154,6 @@ class QueueWebhookConnector(WebhookConnector[QueueWebhookConfig]):
     description: ClassVar[str] = "Queue tickets and appointments from a counter system."
 
     def parse(self, body: bytes, headers: Mapping[str, str]) -> list[SourceRecord | BadRecord]:
-        item = validate_body(QueueEvent, body, self.name)
-        if isinstance(item, BadRecord):
-            return [item]
-        return [to_record(body, self.name, lambda: to_raw_event(item, self.config.source))]
+        return parse_single(
+            QueueEvent, body, self.name, lambda item: to_raw_event(item, self.config.source)
+        )

@@ -25,7 +25,7 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import to_record, validate_body
+from connectors.web.payload import parse_single
 
 
 class Author(BaseModel):
@@ -92,7 +92,6 @@ class NeighbourhoodWebhookConnector(WebhookConnector[NeighbourhoodWebhookConfig]
     description: ClassVar[str] = "Posts from neighbourhood platforms through a bridge."
 
     def parse(self, body: bytes, headers: Mapping[str, str]) -> list[SourceRecord | BadRecord]:
-        item = validate_body(NeighbourhoodPost, body, self.name)
-        if isinstance(item, BadRecord):
-            return [item]
-        return [to_record(body, self.name, lambda: to_raw_event(item, self.config.source))]
+        return parse_single(
+            NeighbourhoodPost, body, self.name, lambda item: to_raw_event(item, self.config.source)
+        )

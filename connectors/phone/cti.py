@@ -24,7 +24,7 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import to_record, validate_body
+from connectors.web.payload import parse_single
 
 
 class _Model(BaseModel):
@@ -142,7 +142,6 @@ class CtiWebhookConnector(WebhookConnector[CtiWebhookConfig]):
     description: ClassVar[str] = "Call events (ended, wrap-up note) from a CTI platform."
 
     def parse(self, body: bytes, headers: Mapping[str, str]) -> list[SourceRecord | BadRecord]:
-        item = validate_body(CallEvent, body, self.name)
-        if isinstance(item, BadRecord):
-            return [item]
-        return [to_record(body, self.name, lambda: to_raw_event(item, self.config.source))]
+        return parse_single(
+            CallEvent, body, self.name, lambda item: to_raw_event(item, self.config.source)
+        )

@@ -28,7 +28,7 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import to_record, validate_body
+from connectors.web.payload import parse_single
 
 
 class SubmissionMetadata(BaseModel):
@@ -148,7 +148,6 @@ class OpenFormsWebhookConnector(WebhookConnector[OpenFormsConfig]):
     description: ClassVar[str] = "Open Forms submissions (generic JSON registration plugin)."
 
     def parse(self, body: bytes, headers: Mapping[str, str]) -> list[SourceRecord | BadRecord]:
-        item = validate_body(Submission, body, self.name)
-        if isinstance(item, BadRecord):
-            return [item]
-        return [to_record(body, self.name, lambda: to_raw_event(item, self.config))]
+        return parse_single(
+            Submission, body, self.name, lambda item: to_raw_event(item, self.config)
+        )

@@ -44,3 +44,13 @@ def to_record(
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         reason = describe(exc) if isinstance(exc, ValidationError) else str(exc)
         return BadRecord(payload, f"{connector}: {reason}", position, partition)
+
+
+def parse_single(
+    model: type[M], body: bytes, connector: str, build: Callable[[M], schemas.RawEvent]
+) -> list[SourceRecord | BadRecord]:
+    """The ``parse`` of a webhook whose body is one item: validate it, then build its raw event."""
+    item = validate_body(model, body, connector)
+    if isinstance(item, BadRecord):
+        return [item]
+    return [to_record(body, connector, lambda: build(item))]

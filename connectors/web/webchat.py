@@ -25,7 +25,7 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import to_record, validate_body
+from connectors.web.payload import parse_single
 
 
 class _Model(BaseModel):
@@ -102,7 +102,6 @@ class WebchatWebhookConnector(WebhookConnector[WebchatConfig]):
     description: ClassVar[str] = "Web-chat transcripts (resident and agent messages)."
 
     def parse(self, body: bytes, headers: Mapping[str, str]) -> list[SourceRecord | BadRecord]:
-        item = validate_body(Transcript, body, self.name)
-        if isinstance(item, BadRecord):
-            return [item]
-        return [to_record(body, self.name, lambda: to_raw_event(item, self.config.source))]
+        return parse_single(
+            Transcript, body, self.name, lambda item: to_raw_event(item, self.config.source)
+        )
