@@ -6,8 +6,9 @@ temperature) gives probabilities. The three labels are then chosen together: the
 plus ``joint`` times the learned co-occurrence (PMI) of each label pair, over the top candidates of
 each dimension. The confidence is the product of the three chosen probabilities.
 
-Everything before the softmax is linear, so :meth:`Tagger.tag` adds one cached vector per distinct
-word (its rule hits and model weights already mixed) instead of rescoring features; the reference
+Everything before the softmax is linear, so :meth:`Tagger.tag` sums one cached row per distinct
+word (its rule hits and model weights already mixed), per model bigram and per phrase, plus the
+channel's row, in one numpy gather-and-sum (:mod:`pipeline.tagging.rows`); the reference
 path (:meth:`Tagger.analyse` + :meth:`Tagger.decide`) computes the same numbers step by step and is
 what cross-validation and the tests use.
 """
@@ -18,15 +19,17 @@ import hashlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
+
+import numpy as np
 
 from pipeline.errors import SamenspelError
 from pipeline.tagging.labels import DIMENSIONS, LABELS, OFFSETS, SIZE, SLICES
 from pipeline.tagging.matcher import Hit, Matcher
-from pipeline.tagging.model import PAIRS, LinearModel, Vector, features
+from pipeline.tagging.model import PAIRS, ZERO, LinearModel, Vector, features
+from pipeline.tagging.rows import RowTable
 from pipeline.tagging.rules import RulesFile, Weights, load_rules
 from pipeline.tagging.text import Stemmer, tokenise
 from pipeline.tagging.trusted import construct
@@ -76,18 +79,14 @@ label's score (rules weight plus the model's trust in that rule score, times the
 
 @dataclass(frozen=True, slots=True)
 class _Word:
-    """One distinct word's share of the mixed score, cached: its stem, vectors and rule hits."""
+    """One word's analysis, cached: its stem, its row in the row table and its rule hits."""
 
     stem: str
-    mixed: Vector
-    model: Vector
-    magnitude: Vector
+    row: int
     hits: tuple[_RuleHit, ...]
 
 
 _STEM = attrgetter("stem")
-_MODEL = attrgetter("model")
-_MAGNITUDE = attrgetter("magnitude")
 
 
 def _name(feature: str | tuple[str, str]) -> str:
@@ -204,9 +203,9 @@ class Tagger:
         names = [_name(name) for name, _ in contributions]
         scaled = [tuple(m * v for m, v in zip(model_w, vec, strict=True))
                   for _, vec in contributions]  # fmt: skip
-        magnitudes = [tuple(map(abs, vector)) for vector in scaled]
+        shares = [_top_shares(names, [v[index] for v in scaled]) for index in decision.winners]
         hits = self._rule_hits(analysis.hits)
-        return self._reasons(analysis.channel, hits, names, scaled, magnitudes, decision)
+        return self._reasons(analysis.channel, hits, shares, decision)
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -278,38 +277,44 @@ class Tagger:
             columns.append(column)
         self._columns = columns
         self._own = [columns[j][j] for j in range(SIZE)]  # a rule's effect on its own label
-        self._base: dict[str, Vector] = {}
+        base_rows: dict[str, list[float]] = {}
         for channel in _CHANNELS:
             prior = self._priors[channel]
             base = [wm[i] * model.bias[i] + w.channel_prior * prior[i] for i in range(SIZE)]
             for index, weight in model.weights.get(f"ch:{channel}", ()):
                 base[index] += wm[index] * weight
-            self._base[channel] = tuple(base)
-        self._bigrams: dict[tuple[str, str], Vector] = {}
+            base_rows[channel] = base
+        self._rows = RowTable(SIZE)
+        self._row_names: list[str] = []
+        self._base = {c: self._add_row(base, ZERO, "") for c, base in base_rows.items()}
+        self._bigram_rows: dict[tuple[str, str], int] = {}
         for feat in model.weights:
             if feat.startswith("b:"):
                 a, _, b = feat[2:].partition(" ")
                 vector = self._bigram_vector((a, b), 1.0)
                 if vector is not None:
-                    self._bigrams[(a, b)] = tuple(m * v for m, v in zip(wm, vector, strict=True))
-        entries = self.matcher.entries
+                    scaled = [m * v for m, v in zip(wm, vector, strict=True)]
+                    self._bigram_rows[(a, b)] = self._add_row(scaled, scaled, f"{a} {b}")
         phrase = w.phrase
-        self._phrase_vectors = [
-            tuple(entry.weight * phrase * v for v in columns[entry.index]) for entry in entries
+        self._phrase_rows = [
+            self._add_row([entry.weight * phrase * v for v in columns[entry.index]], ZERO, "")
+            for entry in self.matcher.entries
         ]
-        self._bigram_keys = frozenset(self._bigrams)
-        self._bigram_names = {pair: _name(pair) for pair in self._bigrams}
-        self._bigram_magnitudes = {pair: tuple(map(abs, v)) for pair, v in self._bigrams.items()}
+        self._rows.freeze_head()
+        self._bigram_keys = frozenset(self._bigram_rows)
         self._prepare_reasons(w)
         self._phrase_starts = frozenset(self.matcher.phrase_starts())
         self._independent = not (w.joint and self._joint) and not (w.coherence and self._coherence)
         self._spans = [(*SLICES[d], w.temperature.get(d)) for d in DIMENSIONS]
-        self._word: Callable[[str], _Word] = lru_cache(maxsize=100_000)(self._analyse_word)
+        self._words = _WordCache(self._analyse_word)
+
+    def _add_row(self, mixed: Sequence[float], model: Sequence[float], name: str) -> int:
+        self._row_names.append(name)
+        return self._rows.add(mixed, model)
 
     def _prepare_reasons(self, w: Weights) -> None:
-        """Precompute the fixed parts of reasons: per-label heads, prior lines and getters."""
+        """Precompute the fixed parts of reasons: per-label heads and prior lines."""
         self._dimension_of = [d for d in DIMENSIONS for _ in LABELS[d]]
-        self._get = [itemgetter(i) for i in range(SIZE)]
         self._prior_reason: dict[str, list[str | None]] = {}
         for channel, prior in self._priors.items():
             lines: list[str | None] = [None] * SIZE
@@ -329,10 +334,14 @@ class Tagger:
         return tuple(vector)
 
     def _analyse_word(self, word: str) -> _Word:
-        """Stem, rule hits and mixed score vector of one word (cached per word by ``_word``)."""
+        """Stem, rule hits and score rows of one word (cached per word by ``_words``)."""
+        if self._rows.full():
+            self._rows.reset()
+            del self._row_names[self._rows.fixed :]
+            self._words.clear()
         stem = self.stemmer.stem(word)
         hits = self.matcher.word_hits(word, stem)
-        model = tuple(m * v for m, v in zip(self._wm, self.model.stem_vector(stem), strict=True))
+        model = [m * v for m, v in zip(self._wm, self.model.stem_vector(stem), strict=True)]
         mixed = list(model)
         entries = self.matcher.entries
         for hit in hits:
@@ -340,7 +349,7 @@ class Tagger:
             amount = entry.weight * hit.multiplier
             for i, v in enumerate(self._columns[entry.index]):
                 mixed[i] += amount * v
-        return _Word(stem, tuple(mixed), model, tuple(map(abs, model)), self._rule_hits(hits))
+        return _Word(stem, self._add_row(mixed, model, stem), self._rule_hits(hits))
 
     def _rule_hits(self, hits: Iterable[Hit]) -> tuple[_RuleHit, ...]:
         entries = self.matcher.entries
@@ -375,53 +384,45 @@ class Tagger:
 
     def _fast(
         self, text: str, channel: str, subject: str | None
-    ) -> tuple[Decision, list[tuple[str, str]], list[_Word], list[Hit]]:
-        """Decision, model bigrams found, first word of each stem, phrase hits."""
-        base = self._base.get(channel)
+    ) -> tuple[Decision, list[int], list[_Word], list[Hit]]:
+        """Decision, model rows (distinct words, then bigrams), first word of each stem, phrases."""
+        base = self._base.get(channel)  # the row of the channel's bias and prior
         if base is None:
             self._check_channel(channel)
             raise AssertionError  # unreachable: every known channel has a base vector
         words = tokenise(f"{subject}. {text}" if subject else text)
-        get = self._word
-        infos = [get(word) for word in words]
-        stems = [info.stem for info in infos]
-        first: dict[str, _Word] = {}
-        for info in infos:  # the first word of each stem counts, as in Matcher.hits
-            if info.stem not in first:
-                first[info.stem] = info
-        distinct = list(first.values())
-        vectors = [info.mixed for info in distinct]
+        infos = list(map(self._words.__getitem__, words))
+        stems = list(map(_STEM, infos))
+        seen: set[str] = set()
+        add = seen.add
+        # the first word of each stem counts, as in Matcher.hits
+        distinct = [info for info in infos if not (info.stem in seen or add(info.stem))]
+        rows = [info.row for info in distinct]
         pairs = set(pairwise(stems))
-        found = sorted(pairs & self._bigram_keys)  # a set & a set iterates the smaller one
-        bigrams = self._bigrams
-        vectors.extend([bigrams[pair] for pair in found])
+        found = pairs & self._bigram_keys  # a set & a set iterates the smaller one
+        if found:
+            rows.extend(map(self._bigram_rows.__getitem__, sorted(found)))
+        mixed_rows = [*rows, base]
         phrases: list[Hit] = []
         if not pairs.isdisjoint(self._phrase_starts):
             phrases = self.matcher.phrase_hits(words, stems)
-            vectors.extend([self._phrase_vectors[hit.entry] for hit in phrases])
-        # every vector has SIZE entries by construction; strict=True would check each label
-        score: list[float] = list(map(sum, zip(base, *vectors, strict=False)))
+            mixed_rows.extend([self._phrase_rows[hit.entry] for hit in phrases])
+        score: list[float] = self._rows.mixed.take(mixed_rows, axis=0).sum(axis=0).tolist()
         if self._independent:
             decision = self._decode_fast(score)
         else:
             decision = self._decode(score, self.rules.weights)
-        return decision, found, distinct, phrases
+        return decision, rows, distinct, phrases
 
     def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
         """Tag one message whose identifiers are already replaced by placeholders."""
-        decision, found, distinct, phrases = self._fast(text, channel, subject)
+        decision, rows, distinct, phrases = self._fast(text, channel, subject)
         hits: list[_RuleHit] = [hit for info in distinct if info.hits for hit in info.hits]
         if phrases:
             hits.extend(self._rule_hits(phrases))
-        names = list(map(_STEM, distinct))
-        vectors = list(map(_MODEL, distinct))
-        magnitudes = list(map(_MAGNITUDE, distinct))
-        if found:
-            names.extend(map(self._bigram_names.__getitem__, found))
-            vectors.extend(map(self._bigrams.__getitem__, found))
-            magnitudes.extend(map(self._bigram_magnitudes.__getitem__, found))
         confidence = decision.confidence
         first, second, third = decision.winners
+        reasons = self._reasons(channel, hits, self._model_shares(rows, decision), decision)
         return construct(
             Tags,
             {
@@ -429,11 +430,34 @@ class Tagger:
                 "citizen_role": self._citizen_roles[second - _CITIZEN],
                 "municipality_role": self._municipality_roles[third - _MUNICIPALITY],
                 "confidence": confidence,
-                "reasons": self._reasons(channel, hits, names, vectors, magnitudes, decision),
+                "reasons": reasons,
                 "needs_review": confidence < self.review_threshold,
                 "tagger_version": self.version,
             },
         )
+
+    def _model_shares(self, rows: list[int], decision: Decision) -> list[list[tuple[str, float]]]:
+        """Per winning label: its three largest model contributions (name, value), largest first.
+
+        Of equal magnitudes the earlier row is named first (a stable sort); contributions under
+        ``_MIN_SHOWN`` are left out.
+        """
+        if not rows:
+            return [[], [], []]
+        shares = self._rows.model.take(rows, axis=0).take(decision.winners, axis=1)
+        order = np.argsort(-np.abs(shares), axis=0, kind="stable")[:3].T.tolist()
+        values = shares.T.tolist()
+        names = self._row_names
+        out: list[list[tuple[str, float]]] = []
+        for ranked, column in zip(order, values, strict=True):
+            shown = []
+            for k in ranked:
+                value = column[k]
+                if not abs(value) >= _MIN_SHOWN:
+                    break
+                shown.append((names[rows[k]], value))
+            out.append(shown)
+        return out
 
     # -- reasons ----------------------------------------------------------------------------
 
@@ -441,15 +465,12 @@ class Tagger:
         self,
         channel: str,
         hits: Iterable[_RuleHit],
-        names: Sequence[str],
-        vectors: Sequence[Vector],
-        magnitudes: Sequence[Vector],
+        shares: Sequence[Sequence[tuple[str, float]]],
         decision: Decision,
     ) -> list[str]:
         """Per dimension: the label and its probability, top rules and words, prior, model words.
 
-        ``names``, ``vectors`` and ``magnitudes`` (absolute values) describe the model's
-        contributions in message order; of equal magnitudes the earlier one is shown first.
+        ``shares`` holds, per winning label, the model contributions to name (largest first).
         """
         winners = decision.winners
         by_rule: dict[tuple[int, str], list[str]] = {}
@@ -466,7 +487,7 @@ class Tagger:
         prior_reason = self._prior_reason[channel]
         prob = decision.prob
         out: list[str] = []
-        for index in winners:
+        for index, shown in zip(winners, shares, strict=True):
             dimension = self._dimension_of[index]
             out.append(f"{self._heads[index]} (p={prob[index]:.2f})")
             if by_rule:
@@ -479,21 +500,30 @@ class Tagger:
             prior = prior_reason[index]
             if prior is not None:
                 out.append(prior)
-            # The three largest magnitudes, earliest first among equals (as a stable sort of the
-            # positions would give): sorting bare floats is far cheaper than sorting positions
-            # by key, and index() finds each (after the previous one for equal values).
-            magnitude = list(map(self._get[index], magnitudes))
-            shown = []
-            k = -1
-            previous = None
-            for top in sorted(magnitude, reverse=True)[:3]:
-                if not top >= _MIN_SHOWN:
-                    break
-                k = magnitude.index(top, k + 1) if top == previous else magnitude.index(top)
-                previous = top
-                shown.append(f"'{names[k]}' {vectors[k][index]:+.1f}")
             if shown:
-                out.append(f"{dimension} model: {', '.join(shown)}")
+                named = ", ".join([f"'{name}' {value:+.1f}" for name, value in shown])
+                out.append(f"{dimension} model: {named}")
         return [r if len(r) <= _MAX_REASON else r[: _MAX_REASON - 1] + "…" for r in out][
             : limits.MAX_REASONS
         ]
+
+
+class _WordCache(dict[str, _Word]):
+    """Word → its analysis, computed on first use by ``analyse`` (a dict lookup when cached)."""
+
+    def __init__(self, analyse: Callable[[str], _Word]) -> None:
+        super().__init__()
+        self._analyse = analyse
+        self.misses = 0
+
+    def __missing__(self, word: str) -> _Word:
+        self.misses += 1
+        info = self._analyse(word)
+        self[word] = info
+        return info
+
+
+def _top_shares(names: Sequence[str], values: Sequence[float]) -> list[tuple[str, float]]:
+    """The three largest contributions by magnitude, earliest first among equals (reference)."""
+    ranked = sorted(range(len(values)), key=lambda k: abs(values[k]), reverse=True)
+    return [(names[k], values[k]) for k in ranked[:3] if abs(values[k]) >= _MIN_SHOWN][:3]

@@ -39,10 +39,11 @@ def test_reasons_pick_the_earliest_of_equal_contributions(tagger: Tagger) -> Non
     decision = tagger.decide(tagger.analyse("paspoort", channel="web"))
     vector = [0.0] * len(decision.score)
     vector[decision.winners[0]] = 0.5
-    names = ["a", "b", "c", "d"]
-    vectors = [tuple(vector), tuple(-v for v in vector), tuple(vector), tuple(vector)]
-    magnitudes = [tuple(map(abs, v)) for v in vectors]
-    reasons = tagger._reasons("web", [], names, vectors, magnitudes, decision)
+    rows = [
+        tagger._add_row(v, v, name)
+        for name, v in zip("abcd", [vector, [-v for v in vector], vector, vector], strict=True)
+    ]
+    reasons = tagger._reasons("web", [], tagger._model_shares(rows, decision), decision)
     assert [r for r in reasons if " model: " in r] == [
         "perspective model: 'a' +0.5, 'b' -0.5, 'c' +0.5"
     ]
@@ -61,10 +62,10 @@ def test_second_call_is_served_from_the_word_cache(tagger: Tagger) -> None:
     """Tagging the same text twice gives equal tags, the second time without new word analyses."""
     text = "De lantaarnpaal in de Zonnebloemstraat is al een week kapot"
     first = tagger.tag(text, channel="web")
-    before = tagger._word.cache_info().misses  # type: ignore[attr-defined]
+    before = tagger._words.misses
     second = tagger.tag(text, channel="web")
     assert first == second
-    assert tagger._word.cache_info().misses == before  # type: ignore[attr-defined]
+    assert tagger._words.misses == before
 
 
 def test_stem_vector_equals_scoring_its_features(tagger: Tagger) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from pipeline.tagging import Tagger
-from pipeline.tagging.text import Stemmer, tokenise
+from pipeline.tagging.text import Stemmer, strip_diacritics, tokenise
 
 
 def test_diacritics_are_removed() -> None:
@@ -62,3 +64,12 @@ def test_english_words_match(tagger: Tagger) -> None:
     assert tags.perspective == "burgers_en_bedrijven"
     assert tags.citizen_role == "klant"
     assert any("'passport'" in r for r in tags.reasons)
+
+
+def test_strip_diacritics_drops_exactly_the_combining_marks_of_the_bmp() -> None:
+    """The translate table gives what filtering unicodedata.combining gives, for every BMP char."""
+    for start in range(0x80, 0x10000, 512):
+        text = "".join(chr(c) for c in range(start, start + 512) if not 0xD800 <= c < 0xE000)
+        decomposed = unicodedata.normalize("NFKD", text)
+        expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        assert strip_diacritics(text) == expected
