@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.errors import SamenspelError
-from pipeline.kafka_client import security_kwargs
+from pipeline.kafka_client import open_groupless_consumer, security_kwargs
 from pipeline.privacy import mask_text
 from pipeline.settings import Settings
 
@@ -86,29 +86,9 @@ def parse_offsets(text: str) -> tuple[int, int]:
 
 def read_dead_letters(settings: Settings) -> Iterator[DeadLetterRecord]:
     """Every record of the dead-letter topic, from the beginning to the current end."""
-    from kafka import KafkaConsumer, TopicPartition
-    from kafka.errors import KafkaError
-
     topic = settings.topic("deadletter")
+    consumer, tps = open_groupless_consumer(settings, [topic], client_id="samenspel-deadletters")
     try:
-        consumer = KafkaConsumer(
-            bootstrap_servers=settings.bootstrap_list(),
-            enable_auto_commit=False,
-            client_id="samenspel-deadletters",
-            **security_kwargs(settings),
-        )
-    except KafkaError as exc:
-        raise SamenspelError(
-            f"no Kafka broker answers at {settings.kafka_bootstrap_servers}: {exc}"
-        ) from None
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            raise SamenspelError(
-                f"topic {topic} does not exist (run 'samenspel topics apply' first)"
-            )
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         ends = consumer.end_offsets(tps)
         while any(consumer.position(tp) < ends[tp] for tp in tps):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from pipeline.errors import SamenspelError
 from pipeline.settings import Settings
 
 
@@ -19,3 +21,43 @@ def security_kwargs(settings: Settings) -> dict[str, Any]:
     if settings.kafka_ssl_cafile:
         options["ssl_cafile"] = settings.kafka_ssl_cafile
     return options
+
+
+def open_groupless_consumer(
+    settings: Settings, topics: list[str], *, client_id: str, wait_s: float = 0.0
+) -> tuple[Any, list[Any]]:
+    """A kafka-python consumer without a group, assigned every partition of ``topics``.
+
+    Readers of whole topics (the dead-letter tools, the demo's feed view) commit nothing and must
+    not join or disturb a consumer group. A topic that does not appear within ``wait_s`` seconds
+    is one readable error.
+    """
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.errors import KafkaError
+
+    try:
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_list(),
+            enable_auto_commit=False,
+            client_id=client_id,
+            **security_kwargs(settings),
+        )
+    except KafkaError as exc:
+        raise SamenspelError(
+            f"no Kafka broker answers at {settings.kafka_bootstrap_servers}: {exc}"
+        ) from None
+    assigned = []
+    deadline = time.monotonic() + wait_s
+    for topic in topics:
+        partitions = consumer.partitions_for_topic(topic)
+        while not partitions and time.monotonic() < deadline:
+            time.sleep(0.3)
+            partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            consumer.close()
+            raise SamenspelError(
+                f"topic {topic} does not exist (run 'samenspel topics apply' first)"
+            )
+        assigned += [TopicPartition(topic, p) for p in sorted(partitions)]
+    consumer.assign(assigned)
+    return consumer, assigned

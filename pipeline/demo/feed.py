@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from dataclasses import dataclass
-from typing import Any
 
-from pipeline.errors import SamenspelError
-from pipeline.kafka_client import security_kwargs
+from pipeline.kafka_client import open_groupless_consumer
 from pipeline.settings import Settings
 
 
@@ -43,34 +40,9 @@ class TopicReader:
     def __init__(
         self, settings: Settings, topics: list[str], *, from_beginning: bool, wait_s: float = 10.0
     ) -> None:
-        from kafka import KafkaConsumer, TopicPartition
-        from kafka.errors import KafkaError
-
-        try:
-            self._consumer: Any = KafkaConsumer(
-                bootstrap_servers=settings.bootstrap_list(),
-                enable_auto_commit=False,
-                client_id="samenspel-view",
-                **security_kwargs(settings),
-            )
-        except KafkaError as exc:
-            raise SamenspelError(
-                f"no Kafka broker answers at {settings.kafka_bootstrap_servers}: {exc}"
-            ) from None
-        assigned = []
-        deadline = time.monotonic() + wait_s
-        for topic in topics:
-            partitions = self._consumer.partitions_for_topic(topic)
-            while not partitions and time.monotonic() < deadline:
-                time.sleep(0.3)
-                partitions = self._consumer.partitions_for_topic(topic)
-            if not partitions:
-                self._consumer.close()
-                raise SamenspelError(
-                    f"topic {topic} does not exist (run 'samenspel topics apply' first)"
-                )
-            assigned += [TopicPartition(topic, p) for p in sorted(partitions)]
-        self._consumer.assign(assigned)
+        self._consumer, assigned = open_groupless_consumer(
+            settings, topics, client_id="samenspel-view", wait_s=wait_s
+        )
         if from_beginning:
             self._consumer.seek_to_beginning(*assigned)
         else:
