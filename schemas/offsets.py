@@ -32,3 +32,7 @@ class ConnectOffset(BaseModel):
     def key(self) -> bytes:
         """The Kafka record key: ``<connector>/<partition>``."""
         return f"{self.connector}/{self.partition}".encode()
+
+    def value(self) -> bytes:
+        """The Kafka record value: this position as compact JSON."""
+        return self.model_dump_json().encode()

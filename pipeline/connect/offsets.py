@@ -9,25 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import JsonValue
 
-
-class OffsetRecord(BaseModel):
-    """The value of one record on ``connect.offsets``; the key is ``<connector>/<partition>``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    connector: str = Field(min_length=1)
-    partition: str = Field(min_length=1)
-    position: JsonValue
-    updated_at: AwareDatetime
-
-    def key(self) -> bytes:
-        return offset_key(self.connector, self.partition)
-
-    def value(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+from schemas import ConnectOffset
 
 
 def offset_key(connector: str, partition: str) -> bytes:
@@ -37,9 +21,9 @@ def offset_key(connector: str, partition: str) -> bytes:
 
 def offset_record(
     connector: str, partition: str, position: JsonValue, now: datetime | None = None
-) -> OffsetRecord:
-    """The record that stores ``position`` of one source partition."""
-    return OffsetRecord(
+) -> ConnectOffset:
+    """The record that stores ``position`` of one source partition (the published format)."""
+    return ConnectOffset(
         connector=connector,
         partition=partition,
         position=position,
@@ -65,7 +49,7 @@ def latest_positions(
             positions.pop(partition, None)
             continue
         try:
-            record = OffsetRecord.model_validate_json(value)
+            record = ConnectOffset.model_validate_json(value)
         except ValueError:
             continue
         if record.connector == connector:
