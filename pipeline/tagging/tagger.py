@@ -23,8 +23,6 @@ from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
 
-import numpy as np
-
 from pipeline.errors import SamenspelError
 from pipeline.tagging.labels import DIMENSIONS, LABELS, OFFSETS, SIZE, SLICES
 from pipeline.tagging.matcher import Hit, Matcher
@@ -444,18 +442,21 @@ class Tagger:
         """
         if not rows:
             return [[], [], []]
-        shares = self._rows.model.take(rows, axis=0).take(decision.winners, axis=1)
-        order = np.argsort(-np.abs(shares), axis=0, kind="stable")[:3].T.tolist()
-        values = shares.T.tolist()
+        table = self._rows
+        winners = decision.winners
+        ranks = table.neg_magnitude.take(rows, axis=0).take(winners, axis=1)
+        order = ranks.argsort(axis=0, kind="stable")[:3].T.tolist()
+        model = table.model
         names = self._row_names
         out: list[list[tuple[str, float]]] = []
-        for ranked, column in zip(order, values, strict=True):
+        for index, ranked in zip(winners, order, strict=True):
             shown = []
             for k in ranked:
-                value = column[k]
+                row = rows[k]
+                value = float(model[row, index])
                 if not abs(value) >= _MIN_SHOWN:
                     break
-                shown.append((names[rows[k]], value))
+                shown.append((names[row], value))
             out.append(shown)
         return out
 
