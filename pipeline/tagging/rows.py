@@ -18,8 +18,8 @@ Matrix = npt.NDArray[np.float64]
 
 
 class RowTable:
-    """Rows of mixed scores and model shares (and minus their magnitudes, which ``argsort``
-    ranks), with a fixed head and a bounded, resettable tail."""
+    """Rows of mixed scores and model shares (and the shares negated, which an ascending
+    ``argsort`` ranks largest first), with a fixed head and a bounded, resettable tail."""
 
     def __init__(self, width: int, *, max_rows: int = 100_000, initial: int = 4096) -> None:
         self.width = width
@@ -27,7 +27,7 @@ class RowTable:
         self._capacity = initial
         self.mixed: Matrix = np.zeros((initial, width))
         self.model: Matrix = np.zeros((initial, width))
-        self.neg_magnitude: Matrix = np.zeros((initial, width))
+        self.neg_model: Matrix = np.zeros((initial, width))
         self.size = 0
         self.fixed = 0
         self.resets = 0
@@ -39,8 +39,8 @@ class RowTable:
         index = self.size
         self.mixed[index] = mixed
         self.model[index] = model
-        self.neg_magnitude[index] = model
-        np.negative(np.abs(self.neg_magnitude[index]), out=self.neg_magnitude[index])
+        self.neg_model[index] = model
+        np.negative(self.neg_model[index], out=self.neg_model[index])
         self.size += 1
         return index
 
@@ -59,7 +59,7 @@ class RowTable:
 
     def _grow(self) -> None:
         capacity = self._capacity * 2
-        for name in ("mixed", "model", "neg_magnitude"):
+        for name in ("mixed", "model", "neg_model"):
             old: Matrix = getattr(self, name)
             new: Matrix = np.zeros((capacity, self.width))
             new[: self._capacity] = old

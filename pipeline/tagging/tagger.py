@@ -437,14 +437,15 @@ class Tagger:
     def _model_shares(self, rows: list[int], decision: Decision) -> list[list[tuple[str, float]]]:
         """Per winning label: its three largest model contributions (name, value), largest first.
 
-        Of equal magnitudes the earlier row is named first (a stable sort); contributions under
-        ``_MIN_SHOWN`` are left out.
+        Only contributions towards the label are named (a reason says why, not why not); of equal
+        values the earlier row is named first (a stable sort); values under ``_MIN_SHOWN`` are
+        left out.
         """
         if not rows:
             return [[], [], []]
         table = self._rows
         winners = decision.winners
-        ranks = table.neg_magnitude.take(rows, axis=0).take(winners, axis=1)
+        ranks = table.neg_model.take(rows, axis=0).take(winners, axis=1)
         order = ranks.argsort(axis=0, kind="stable")[:3].T.tolist()
         model = table.model
         names = self._row_names
@@ -454,7 +455,7 @@ class Tagger:
             for k in ranked:
                 row = rows[k]
                 value = float(model[row, index])
-                if not abs(value) >= _MIN_SHOWN:
+                if not value >= _MIN_SHOWN:
                     break
                 shown.append((names[row], value))
             out.append(shown)
@@ -525,6 +526,6 @@ class _WordCache(dict[str, _Word]):
 
 
 def _top_shares(names: Sequence[str], values: Sequence[float]) -> list[tuple[str, float]]:
-    """The three largest contributions by magnitude, earliest first among equals (reference)."""
-    ranked = sorted(range(len(values)), key=lambda k: abs(values[k]), reverse=True)
-    return [(names[k], values[k]) for k in ranked[:3] if abs(values[k]) >= _MIN_SHOWN][:3]
+    """The three largest contributions towards a label, earliest first among equals (reference)."""
+    ranked = sorted(range(len(values)), key=values.__getitem__, reverse=True)
+    return [(names[k], values[k]) for k in ranked[:3] if values[k] >= _MIN_SHOWN]

@@ -34,8 +34,11 @@ def test_fast_path_matches_reference_on_dev_and_train(tagger: Tagger) -> None:
         _compare(tagger, row.text, row.channel.value, None)
 
 
-def test_reasons_pick_the_earliest_of_equal_contributions(tagger: Tagger) -> None:
-    """Model words of equal magnitude are named in message order, as a stable sort names them."""
+def test_reasons_name_the_earliest_of_equal_contributions_towards_the_label(
+    tagger: Tagger,
+) -> None:
+    """Model words of equal weight are named in message order, as a stable sort names them;
+    words that count against the label are not named."""
     decision = tagger.decide(tagger.analyse("paspoort", channel="web"))
     vector = [0.0] * len(decision.score)
     vector[decision.winners[0]] = 0.5
@@ -45,7 +48,7 @@ def test_reasons_pick_the_earliest_of_equal_contributions(tagger: Tagger) -> Non
     ]
     reasons = tagger._reasons("web", [], tagger._model_shares(rows, decision), decision)
     assert [r for r in reasons if " model: " in r] == [
-        "perspective model: 'a' +0.5, 'b' -0.5, 'c' +0.5"
+        "perspective model: 'a' +0.5, 'c' +0.5, 'd' +0.5"
     ]
 
 
