@@ -7,8 +7,8 @@ worker can dead-letter the event with a reason a person can act on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -16,7 +16,6 @@ from schemas import Channel, Location, RawEvent, RawLocation, Stage, interaction
 from schemas.validation import describe_validation_error
 
 _POSTCODE = re.compile(r"\b([1-9]\d{3})\s?([A-Za-z]{2})?\b")
-_CONFIDENTIAL_KEYS = ("confidential", "vertrouwelijk")
 
 
 class StageError(Exception):
@@ -37,12 +36,16 @@ def parse_raw_event(value: bytes | None, *, max_bytes: int) -> RawEvent:
         raise StageError(
             "parse", f"event of {len(value)} bytes exceeds the limit of {max_bytes}", "TooLarge"
         )
+    if not value.isascii():  # ASCII is valid UTF-8; the check is a tenth of decoding
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise StageError(
+                "parse", f"not valid UTF-8 at byte {exc.start}", "InvalidUtf8"
+            ) from None
     try:
-        value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise StageError("parse", f"not valid UTF-8 at byte {exc.start}", "InvalidUtf8") from None
-    try:
-        return RawEvent.model_validate_json(value)
+        # What RawEvent.model_validate_json does, without its wrapper (a tenth of the call).
+        return RawEvent.__pydantic_validator__.validate_json(value)  # type: ignore[no-any-return]
     except ValidationError as exc:
         if exc.errors()[0]["type"] == "json_invalid":
             raise StageError(
@@ -53,9 +56,11 @@ def parse_raw_event(value: bytes | None, *, max_bytes: int) -> RawEvent:
         raise StageError("parse", describe_validation_error(exc), "ValidationError") from None
 
 
-@dataclass(frozen=True, slots=True)
-class NormalisedEvent:
-    """The unified interaction's fields before protection and tagging."""
+class NormalisedEvent(NamedTuple):
+    """The unified interaction's fields before protection and tagging.
+
+    A named tuple: as immutable as a frozen dataclass, at a third of the cost to build per event.
+    """
 
     id: str
     channel: Channel
@@ -97,18 +102,19 @@ def coarse_location(location: RawLocation | str | None) -> tuple[Location | None
 def normalise(event: RawEvent) -> NormalisedEvent:
     """Map a raw event onto the unified interaction's fields (Klantcontact semantics)."""
     location, address_text = coarse_location(event.location)
-    confidential = any(event.metadata.get(key) is True for key in _CONFIDENTIAL_KEYS)
+    metadata = event.metadata
+    language = event.language
     return NormalisedEvent(
-        id=interaction_id(event.source, event.id),
-        channel=event.channel,
-        source=event.source,
-        occurred_at=event.occurred_at,
-        subject=event.subject or None,
-        text=event.text,
-        language=event.language.lower() if event.language else None,
-        confidential=confidential,
-        party=event.party or None,
-        party_kind=event.party_kind,
-        location=location,
-        address_text=address_text,
+        interaction_id(event.source, event.id),
+        event.channel,
+        event.source,
+        event.occurred_at,
+        event.subject or None,
+        event.text,
+        language.lower() if language else None,
+        metadata.get("confidential") is True or metadata.get("vertrouwelijk") is True,
+        event.party or None,
+        event.party_kind,
+        location,
+        address_text,
     )
