@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.errors import SamenspelError
-from pipeline.kafka_client import open_groupless_consumer, security_kwargs
+from pipeline.kafka_client import open_groupless_consumer, records_to_end, security_kwargs
 from pipeline.privacy import mask_text
 from pipeline.settings import Settings
 
@@ -89,12 +89,8 @@ def read_dead_letters(settings: Settings) -> Iterator[DeadLetterRecord]:
     topic = settings.topic("deadletter")
     consumer, tps = open_groupless_consumer(settings, [topic], client_id="samenspel-deadletters")
     try:
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for batch in consumer.poll(timeout_ms=1000).values():
-                for message in batch:
-                    yield _record(message)
+        for message in records_to_end(consumer, tps):
+            yield _record(message)
     finally:
         consumer.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from pipeline.errors import SamenspelError
@@ -24,13 +25,18 @@ def security_kwargs(settings: Settings) -> dict[str, Any]:
 
 
 def open_groupless_consumer(
-    settings: Settings, topics: list[str], *, client_id: str, wait_s: float = 0.0
+    settings: Settings,
+    topics: list[str],
+    *,
+    client_id: str,
+    wait_s: float = 0.0,
+    missing_ok: bool = False,
 ) -> tuple[Any, list[Any]]:
     """A kafka-python consumer without a group, assigned every partition of ``topics``.
 
-    Readers of whole topics (the dead-letter tools, the demo's feed view) commit nothing and must
-    not join or disturb a consumer group. A topic that does not appear within ``wait_s`` seconds
-    is one readable error.
+    Readers of whole topics (the dead-letter tools, the demo's feed view, the connector runtime's
+    positions) commit nothing and must not join or disturb a consumer group. A topic that does
+    not appear within ``wait_s`` seconds is one readable error, or skipped with ``missing_ok``.
     """
     from kafka import KafkaConsumer, TopicPartition
     from kafka.errors import KafkaError
@@ -53,6 +59,8 @@ def open_groupless_consumer(
         while not partitions and time.monotonic() < deadline:
             time.sleep(0.3)
             partitions = consumer.partitions_for_topic(topic)
+        if not partitions and missing_ok:
+            continue
         if not partitions:
             consumer.close()
             raise SamenspelError(
@@ -61,3 +69,22 @@ def open_groupless_consumer(
         assigned += [TopicPartition(topic, p) for p in sorted(partitions)]
     consumer.assign(assigned)
     return consumer, assigned
+
+
+def records_to_end(
+    consumer: Any, assigned: list[Any], *, timeout_s: float | None = None
+) -> Iterator[Any]:
+    """Every record of the ``assigned`` partitions from the beginning to their current end.
+
+    Raises TimeoutError when ``timeout_s`` passes before the end is reached.
+    """
+    if not assigned:
+        return
+    consumer.seek_to_beginning(*assigned)
+    ends = consumer.end_offsets(assigned)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while any(consumer.position(tp) < ends[tp] for tp in assigned):
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError("timed out reading to the end")
+        for records in consumer.poll(timeout_ms=500).values():
+            yield from records

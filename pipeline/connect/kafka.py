@@ -5,18 +5,16 @@ reader of stored positions. Kept apart so that everything else is testable witho
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from pydantic import JsonValue
 
 from pipeline.connect.offsets import latest_positions
 from pipeline.connect.sink import Headers, SinkError
 from pipeline.errors import SamenspelError
-from pipeline.kafka_client import security_kwargs
+from pipeline.kafka_client import open_groupless_consumer, records_to_end, security_kwargs
 from pipeline.settings import Settings
 
 
@@ -91,32 +89,16 @@ def read_offsets_topic(
     settings: Settings, topic: str, timeout_s: float = 30.0
 ) -> list[tuple[bytes | None, bytes | None]]:
     """Every (key, value) on ``topic`` from the beginning to the current end (blocking)."""
-    options: dict[str, Any] = security_kwargs(settings)
     try:
-        consumer = KafkaConsumer(
-            bootstrap_servers=settings.bootstrap_list(),
-            group_id=None,
-            enable_auto_commit=False,
-            **options,
+        consumer, assigned = open_groupless_consumer(
+            settings, [topic], client_id="samenspel-connect-positions", missing_ok=True
         )
-    except KafkaError as exc:
-        raise SinkError(f"cannot read {topic}: {exc}") from exc
+    except SamenspelError as exc:
+        raise SinkError(f"cannot read {topic}: {exc}") from None
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        assigned = [TopicPartition(topic, partition) for partition in sorted(partitions)]
-        if not assigned:
-            return []
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
-        end = consumer.end_offsets(assigned)
-        entries: list[tuple[bytes | None, bytes | None]] = []
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < end[tp] for tp in assigned):
-            if time.monotonic() > deadline:
-                raise SinkError(f"timed out reading {topic} to its end")
-            for records in consumer.poll(timeout_ms=500).values():
-                entries.extend((record.key, record.value) for record in records)
-        return entries
+        return [(r.key, r.value) for r in records_to_end(consumer, assigned, timeout_s=timeout_s)]
+    except TimeoutError:
+        raise SinkError(f"timed out reading {topic} to its end") from None
     except KafkaError as exc:
         raise SinkError(f"cannot read {topic}: {exc}") from exc
     finally:
