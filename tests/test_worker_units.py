@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,21 +19,25 @@ class Message:
     offset: int
 
 
-@dataclass
-class Event:
-    message: Message
+def event(partition: int, offset: int) -> Message:
+    return Message(("raw", partition), offset)
 
 
-def event(partition: int, offset: int) -> Event:
-    return Event(Message(("raw", partition), offset))
+def staged(work: Callable[[list[Any]], Awaitable[None]]) -> Any:
+    """A dispatcher handle whose whole work is the part awaited after processing (publishing)."""
+
+    async def handle(batch: list[Any]) -> Awaitable[None]:
+        return work(batch)
+
+    return handle
 
 
 @dataclass
 class AckLog:
     acked: list[tuple[int, int]] = field(default_factory=list)
 
-    async def ack(self, ev: Any) -> None:
-        self.acked.append((ev.message.tp[1], ev.message.offset))
+    def ack(self, message: Any) -> None:
+        self.acked.append((message.tp[1], message.offset))
 
 
 def test_acks_wait_for_every_earlier_event_of_the_partition() -> None:
@@ -42,9 +47,9 @@ def test_acks_wait_for_every_earlier_event_of_the_partition() -> None:
     events = [event(0, 0), event(0, 1), event(1, 0)]
     for ev in events:
         acker.track(ev)
-    asyncio.run(acker.done([events[1], events[2]]))
+    acker.done([events[1], events[2]])
     assert log.acked == [(1, 0)]
-    asyncio.run(acker.done([events[0]]))
+    acker.done([events[0]])
     assert log.acked == [(1, 0), (0, 0), (0, 1)]
     assert acker.pending() == 0
 
@@ -54,16 +59,16 @@ def test_slow_batch_holds_back_acks_while_later_batches_finish() -> None:
     log = AckLog()
     release = asyncio.Event()
 
-    async def handle(batch: list[Any]) -> None:
-        if any(ev.message.offset == 0 for ev in batch):
+    async def work(batch: list[Any]) -> None:
+        if any(message.offset == 0 for message in batch):
             await release.wait()
 
     async def scenario() -> list[tuple[int, int]]:
         dispatcher = BatchDispatcher(
-            handle, OrderedAcker(log.ack), max_batch=2, max_wait_s=0.01, max_in_flight=3
+            staged(work), OrderedAcker(log.ack), max_batch=2, max_in_flight=3
         )
         for offset in range(6):
-            await dispatcher.add(event(0, offset))
+            await dispatcher.add([event(0, offset)])
         await asyncio.sleep(0.05)
         during = list(log.acked)
         release.set()
@@ -83,36 +88,93 @@ def test_a_failed_batch_is_not_acked_and_stops_the_agent() -> None:
         raise RuntimeError("boom")
 
     async def scenario() -> None:
-        dispatcher = BatchDispatcher(
-            handle, OrderedAcker(log.ack), max_batch=1, max_wait_s=0.01, max_in_flight=1
-        )
-        await dispatcher.add(event(0, 0))
+        dispatcher = BatchDispatcher(handle, OrderedAcker(log.ack), max_batch=1, max_in_flight=1)
+        await dispatcher.add([event(0, 0)])
         await asyncio.sleep(0.01)
-        await dispatcher.add(event(0, 1))
+        await dispatcher.add([event(0, 1)])
 
     with pytest.raises(RuntimeError, match="boom"):
         asyncio.run(scenario())
     assert log.acked == []
 
 
-def test_partial_batches_flush_after_the_wait() -> None:
-    """Fewer events than a batch still get processed once the wait has passed."""
+def test_a_lone_message_is_processed_at_once() -> None:
+    """A batch does not wait to fill: one message starts a batch in the next loop turn."""
     log = AckLog()
     seen: list[int] = []
 
-    async def handle(batch: list[Any]) -> None:
-        seen.extend(ev.message.offset for ev in batch)
+    async def work(batch: list[Any]) -> None:
+        seen.extend(message.offset for message in batch)
 
     async def scenario() -> None:
         dispatcher = BatchDispatcher(
-            handle, OrderedAcker(log.ack), max_batch=100, max_wait_s=0.01, max_in_flight=1
+            staged(work), OrderedAcker(log.ack), max_batch=100, max_in_flight=1
         )
-        await dispatcher.add(event(2, 7))
-        await asyncio.sleep(0.1)
+        await dispatcher.add([event(2, 7)])
+        for _ in range(5):  # a few loop turns, no timer
+            await asyncio.sleep(0)
 
     asyncio.run(scenario())
     assert seen == [7]
     assert log.acked == [(2, 7)]
+
+
+def test_what_arrives_during_a_batch_forms_the_next_batch() -> None:
+    """While a partition's batch is in flight its new messages wait, then go as one batch."""
+    log = AckLog()
+    release = asyncio.Event()
+    batches: list[list[int]] = []
+
+    async def work(batch: list[Any]) -> None:
+        batches.append([message.offset for message in batch])
+        if len(batches) == 1:
+            await release.wait()
+
+    async def scenario() -> None:
+        dispatcher = BatchDispatcher(
+            staged(work), OrderedAcker(log.ack), max_batch=3, max_in_flight=4
+        )
+        await dispatcher.add([event(0, 0)])
+        await asyncio.sleep(0.01)
+        await dispatcher.add([event(0, offset) for offset in (1, 2)])
+        await dispatcher.add([event(0, offset) for offset in (3, 4)])
+        release.set()
+        await dispatcher.drain()
+
+    asyncio.run(scenario())
+    assert batches == [[0], [1, 2, 3], [4]]  # at most max_batch at once, in offset order
+    assert log.acked == [(0, offset) for offset in range(5)]
+
+
+def test_waiting_for_acknowledgements_holds_no_processing_slot() -> None:
+    """With one slot, a batch waiting for its acks does not stop other partitions' batches."""
+    log = AckLog()
+    release = asyncio.Event()
+    processed: list[int] = []
+
+    async def handle(batch: list[Any]) -> Awaitable[None]:
+        partition = batch[0].tp[1]
+        processed.append(partition)
+
+        async def publish() -> None:
+            if partition == 0:
+                await release.wait()  # partition 0's acknowledgement is slow
+
+        return publish()
+
+    async def scenario() -> list[tuple[int, int]]:
+        dispatcher = BatchDispatcher(handle, OrderedAcker(log.ack), max_batch=10, max_in_flight=1)
+        await dispatcher.add([event(0, 0), event(1, 0), event(2, 0)])
+        await asyncio.sleep(0.02)
+        during = list(log.acked)
+        release.set()
+        await dispatcher.drain()
+        return during
+
+    during = asyncio.run(scenario())
+    assert processed == [0, 1, 2]
+    assert during == [(1, 0), (2, 0)]
+    assert sorted(log.acked) == [(0, 0), (1, 0), (2, 0)]
 
 
 def test_seen_value_keeps_time_and_partition() -> None:
@@ -127,26 +189,26 @@ def test_one_batch_per_partition_keeps_order_and_other_partitions_move_on() -> N
     handled: list[list[tuple[int, int]]] = []
     running: set[int] = set()
 
-    async def handle(batch: list[Any]) -> None:
-        partitions = {ev.message.tp[1] for ev in batch}
+    async def work(batch: list[Any]) -> None:
+        partitions = {message.tp[1] for message in batch}
         assert len(partitions) == 1, "a batch holds one partition"
         (partition,) = partitions
         assert partition not in running, "two batches of one partition at once"
         running.add(partition)
         try:
-            if partition == 0 and any(ev.message.offset == 0 for ev in batch):
+            if partition == 0 and any(message.offset == 0 for message in batch):
                 await release.wait()
-            handled.append([(ev.message.tp[1], ev.message.offset) for ev in batch])
+            handled.append([(message.tp[1], message.offset) for message in batch])
         finally:
             running.discard(partition)
 
     async def scenario() -> list[tuple[int, int]]:
         dispatcher = BatchDispatcher(
-            handle, OrderedAcker(log.ack), max_batch=2, max_wait_s=0.005, max_in_flight=4
+            staged(work), OrderedAcker(log.ack), max_batch=2, max_in_flight=4
         )
         for offset in range(6):
-            await dispatcher.add(event(0, offset))
-            await dispatcher.add(event(1, offset))
+            await dispatcher.add([event(0, offset)])
+            await dispatcher.add([event(1, offset)])
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
         during = list(log.acked)
@@ -182,3 +244,94 @@ def test_a_cancelled_send_is_retried_not_counted_as_published() -> None:
     out = Output(Topic(), b"k", b"v", [], event(0, 0))
     asyncio.run(processor._publish([out]))
     assert len(attempts) == 2
+
+
+def test_send_records_fills_batches_and_gives_each_record_its_batch_future() -> None:
+    """Records for one partition go out as few closed batches; each record gets its batch's ack."""
+    from pipeline.worker.transport import IdempotentProducer
+
+    class Batch:
+        def __init__(self) -> None:
+            self.records: list[bytes | None] = []
+            self.closed = False
+
+        def append(self, *, timestamp: None, key: bytes, value: bytes, headers: Any) -> Any:
+            if len(self.records) == 2:  # full
+                return None
+            self.records.append(key)
+            return object()
+
+        def close(self) -> None:
+            self.closed = True
+
+    class AioProducer:
+        def __init__(self) -> None:
+            self.sent: list[tuple[list[bytes | None], bool, str, int]] = []
+
+        def create_batch(self) -> Batch:
+            return Batch()
+
+        async def send_batch(self, batch: Batch, topic: str, *, partition: int) -> Any:
+            self.sent.append((batch.records, batch.closed, topic, partition))
+            return f"ack-{len(self.sent)}"
+
+    aio = AioProducer()
+    producer = IdempotentProducer.__new__(IdempotentProducer)
+    producer._producer = aio  # what faust's on_start sets
+    records = [(f"k{i}".encode(), b"v", []) for i in range(5)]
+    futures = asyncio.run(producer.send_records("feed", 3, records))
+    assert [sent[0] for sent in aio.sent] == [[b"k0", b"k1"], [b"k2", b"k3"], [b"k4"]]
+    assert all(closed and topic == "feed" and p == 3 for _, closed, topic, p in aio.sent)
+    assert futures == ["ack-1", "ack-1", "ack-2", "ack-2", "ack-3"]
+
+
+def test_remember_writes_tables_and_returns_their_changelog_records() -> None:
+    """seen and counts change as ``table[key] = value`` would: local data plus one changelog
+    record per key in the message's own partition (counts once per key and batch)."""
+    from collections import deque
+    from datetime import UTC, datetime
+
+    import orjson
+
+    from pipeline import stats
+    from pipeline.assembly import build_chain
+    from pipeline.settings import Settings
+    from pipeline.worker.batch import BatchProcessor, Output
+
+    @dataclass
+    class Table:
+        changelog_topic: str
+        data: dict[bytes, bytes] = field(default_factory=dict)
+
+    @dataclass
+    class RawMessage:
+        partition: int
+        timestamp: float = 0.0
+
+    chain = build_chain(Settings(pseudonym_key="unit-test-key-0123456789abcdef"))
+    when = datetime(2026, 11, 30, 9, 0, tzinfo=UTC).isoformat()
+    interactions = [
+        chain.process_bytes(
+            orjson.dumps(
+                {"id": f"x{n}", "channel": "web", "source": "s", "text": "t", "occurred_at": when}
+            )
+        )
+        for n in range(3)
+    ]
+    processor = BatchProcessor.__new__(BatchProcessor)
+    processor.seen, processor.counts = Table("seen-log"), Table("counts-log")
+    processor.recent = deque(maxlen=5)
+    key = stats.stats_key(interactions[0], 4).encode()
+    processor.counts.data[key] = b"10"
+    outputs = [
+        Output("feed", i.id.encode(), b"{}", [], RawMessage(4), i, partition=4)
+        for i in interactions
+    ]
+    changes = processor._remember(outputs)
+    assert set(processor.seen.data) == {i.id.encode() for i in interactions}
+    assert processor.counts.data[key] == b"13"
+    assert [(c.topic, c.key, c.partition) for c in changes] == [
+        *[("seen-log", i.id.encode(), 4) for i in interactions],
+        ("counts-log", key, 4),
+    ]
+    assert changes[-1].value == b"13"

@@ -18,7 +18,7 @@ from pipeline.errors import SamenspelError
 from pipeline.settings import Settings
 
 BATCH_MAX = 500
-"""Same batch size as the worker's ``take_events``."""
+"""The largest batch of the worker (``pipeline.worker.app.BATCH_MAX``)."""
 
 
 async def forward(

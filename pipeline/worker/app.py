@@ -1,30 +1,34 @@
-"""The faust app: one thin agent over the raw topics, two tables, a stats timer and web pages.
+"""The faust app: the raw topics' consumer, two tables, a stats timer and web pages.
 
 Checkpoint order (what makes the feed at-least-once and, with the dedupe, once):
-1. the agent reads events without acking them (``noack``) and batches them (dispatch.py);
+1. the consumer hands each fetch's raw events over unacked (transport.py, instead of a faust agent)
+   and they are batched per partition (dispatch.py);
 2. before the first batch of a partition, the ids on the tail of its feed partition are loaded;
 3. the chain turns each event into an interaction or a dead letter (pure code); ids already seen
    or in flight are dropped;
 4. every output is produced to feed partition = raw partition, and its acknowledgement awaited
    (idempotent producer, acks=all);
-5. the ids go into ``seen`` and the counts into ``counts`` (changelog writes);
+5. the ids go into ``seen`` and the counts into ``counts`` (changelog writes, handed to the
+   producer; their acknowledgement is not awaited, as with faust's own table writes);
 6. the batch's events are marked done; acks are released per partition in offset order only;
    faust commits acked offsets.
 A crash anywhere before 6 re-delivers the batch; steps 2 and 3 drop what already reached the feed.
 
 With ``SAMENSPEL_PROCESSING_GUARANTEE=exactly_once`` faust keeps one Kafka transaction per raw
 partition and commits the offsets inside it. Step 4 then writes into the transaction of the event's
-raw partition (faust itself would send feed records outside any transaction), step 5 waits until the
-changelog writes are handed to that transaction, and step 2 reads only committed feed records. faust
-commits a transaction every second, batch boundaries or not: a crash aborts what was sent since,
-and the tail (step 2) drops what a commit had already made visible without the batch's offsets. A
-read_committed reader thus sees each event once. At shutdown the batches in flight finish before
-faust's last commit ends the transactions.
+raw partition (faust itself would send feed records outside any transaction), step 5 hands the
+changelog writes to that transaction before the ack, and step 2 reads only committed feed records.
+faust commits a transaction every second, batch boundaries or not: a crash aborts what was sent
+since, and the tail (step 2) drops what a commit had already made visible without the batch's
+offsets. A read_committed reader thus sees each event once. At shutdown the batches in flight
+finish before faust's last commit ends the transactions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -44,14 +48,16 @@ from pipeline.logs import get_logger
 from pipeline.settings import RAW_CHANNELS, Settings
 from pipeline.topics import Topology
 from pipeline.worker import metrics
-from pipeline.worker import transport as _transport  # noqa: F401 - registers the samenspel:// scheme
-from pipeline.worker.batch import BatchProcessor, Output
+from pipeline.worker.batch import BatchProcessor, Output, SendAll
 from pipeline.worker.dispatch import BatchDispatcher, OrderedAcker
 from pipeline.worker.feed_tail import FeedTail
+from pipeline.worker.transport import (  # importing it registers the samenspel:// scheme
+    BulkDelivery,
+    IdempotentProducer,
+)
 
 log = get_logger(__name__)
 BATCH_MAX = 500
-BATCH_WITHIN_S = 0.02
 STATS_PUBLISH_INTERVAL_S = 5.0
 SHUTDOWN_GRACE_S = 20.0
 EXPIRY_INTERVAL_S = 600.0
@@ -80,6 +86,19 @@ class WorkerApp(faust.App):
     """faust's App, able to finish the batches in flight before its final offset commit."""
 
     before_final_commit: Callable[[], Awaitable[None]] | None = None
+    bulk_delivery: BulkDelivery | None = None
+    """Read by the transport's BulkConsumer: which topics' messages go where, a fetch at a time."""
+
+    async def on_started(self) -> None:
+        """Move what start-up built (chain model, faust) out of the collector's reach.
+
+        ~130,000 long-lived objects made every full collection traverse them: 70-220 ms pauses
+        every few seconds under load, straight into the latency tail. Frozen, a full collection
+        takes ~5 ms (docs/performance.md).
+        """
+        gc.collect()
+        gc.freeze()
+        await super().on_started()
 
     async def on_stop(self) -> None:
         if self.before_final_commit is not None and self._consumer is not None:
@@ -136,33 +155,21 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
         oin=settings.oin,
         channel_of_topic={settings.topic(f"raw.{c}"): c for c in RAW_CHANNELS},
         feed_tail=FeedTail(settings, settings.topic("interactions")),
-        send_all=transactional_send(app) if exactly_once else None,
-        settle=app.producer.buffer.flush if exactly_once else None,
+        send_all=producer_send(app, transactional=exactly_once),
     )
 
-    dispatcher: BatchDispatcher | None = None
-
-    @app.agent(raw_topics, concurrency=1)
-    async def process(stream: faust.StreamT[bytes]) -> None:
-        nonlocal dispatcher
-        manual = cast(Any, stream).noack()  # faust's StreamT stub lacks noack()
-        dispatcher = BatchDispatcher(
-            processor.handle,
-            OrderedAcker(manual.ack),
-            max_batch=BATCH_MAX,
-            max_wait_s=BATCH_WITHIN_S,
-            max_in_flight=settings.worker_concurrency,
-        )
-        try:
-            async for event in manual.events():
-                await dispatcher.add(event)
-        except asyncio.CancelledError:
-            await finish_in_flight(dispatcher)
-            raise
+    # subscribed like an agent's topics, but BulkConsumer hands their messages to the dispatcher
+    app.topics.add(raw_topics)
+    dispatcher = BatchDispatcher(
+        processor.handle,
+        OrderedAcker(lambda message: app.consumer.ack(message)),
+        max_batch=BATCH_MAX,
+        max_in_flight=settings.worker_concurrency,
+    )
+    app.bulk_delivery = BulkDelivery(frozenset(settings.raw_topics()), dispatcher.add)
 
     async def finish_before_commit() -> None:
-        if dispatcher is not None:
-            await finish_in_flight(dispatcher)
+        await finish_in_flight(dispatcher)
         await app.producer.buffer.flush()
 
     # SIGTERM: finish and ack the batches in flight while the producer still runs, then commit
@@ -193,8 +200,7 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
     ) -> None:
         """Finish and ack what is in flight before partitions move, then re-prime."""
         metrics.REBALANCES.inc()
-        if dispatcher is not None:
-            await finish_in_flight(dispatcher)
+        await finish_in_flight(dispatcher)
         processor.forget_partitions()
 
     started = time.monotonic()
@@ -241,30 +247,60 @@ def create_app(settings: Settings, chain: Chain, *, topology: Topology) -> faust
     return app
 
 
-def transactional_send(app: faust.App) -> Callable[[Sequence[Output]], Awaitable[list[Any]]]:
-    """exactly_once: send outputs inside the transaction of the raw partition each came from.
+def producer_send(app: faust.App, *, transactional: bool) -> SendAll:
+    """Hand a batch's outputs to the producer: one produce batch per topic and partition.
 
-    faust picks the transaction by the destination partition and knows only the topics it
-    consumes: for the feed it finds none, drops ``partition=`` and sends outside any transaction.
-    Here the id is the one faust commits the source offsets under (``{app}-{group}-{partition}``).
-    Each send waits for faust's per-transaction lock (held during commits); the batch lock keeps a
-    batch's records together, so that concurrent batches cannot reorder the events of a raw key.
+    Outputs with a partition (the feed, the tables' changelogs) go out through
+    ``IdempotentProducer.send_records``; dead letters (partitioned by key) one by one.
+
+    exactly_once: each output goes into the transaction of the raw partition it came from. faust
+    picks the transaction by the destination partition and knows only the topics it consumes: for
+    the feed it finds none and sends outside any transaction. Here the id is the one faust commits
+    the source offsets under (``{app}-{group}-{partition}``). Each send waits for faust's
+    per-transaction lock (held during commits); the batch lock keeps a batch's records together, so
+    that concurrent batches cannot reorder the events of a raw key.
     """
-    batch_lock = asyncio.Lock()
+    batch_lock = asyncio.Lock() if transactional else contextlib.nullcontext()
 
-    async def send_all(outputs: Sequence[Output]) -> list[Any]:
+    def transaction_of(out: Output) -> str | None:
+        if not transactional:
+            return None
+        group = app.assignor.group_for_topic(out.message.topic)
+        return f"{app.conf.id}-{group}-{out.message.partition}"
+
+    async def send_all(outputs: Sequence[Output]) -> list[Awaitable[Any]]:
+        producer = cast(IdempotentProducer, app.producer)
+        sent: list[Any] = [None] * len(outputs)
         async with batch_lock:
-            return [await _send(out) for out in outputs]
-
-    async def _send(out: Output) -> Any:
-        message = out.event.message
-        group = app.assignor.group_for_topic(message.topic)
-        return await app.producer.send(
-            out.topic.get_topic_name(), out.key, out.value, out.partition, None, out.headers,
-            transactional_id=f"{app.conf.id}-{group}-{message.partition}",
-        )  # fmt: skip
+            for index, out in enumerate(outputs):
+                if out.partition is None:
+                    sent[index] = await producer.send(
+                        out.topic.get_topic_name(), out.key, out.value, None, None, out.headers,
+                        transactional_id=transaction_of(out),
+                    )  # fmt: skip
+            groups = _by_partition(outputs, transaction_of)
+            for (topic, partition, transaction), indexes in groups.items():
+                records = [(outputs[i].key, outputs[i].value, outputs[i].headers) for i in indexes]
+                acks = await producer.send_records(
+                    topic, partition, records, transactional_id=transaction
+                )
+                for index, ack in zip(indexes, acks, strict=True):
+                    sent[index] = ack
+        return sent
 
     return send_all
+
+
+def _by_partition(
+    outputs: Sequence[Output], transaction_of: Callable[[Output], str | None]
+) -> dict[tuple[str, int, str | None], list[int]]:
+    """Positions of the outputs per topic, partition and transaction (in order)."""
+    groups: dict[tuple[str, int, str | None], list[int]] = {}
+    for index, out in enumerate(outputs):
+        if out.partition is not None:
+            key = (out.topic.get_topic_name(), out.partition, transaction_of(out))
+            groups.setdefault(key, []).append(index)
+    return groups
 
 
 async def finish_in_flight(dispatcher: BatchDispatcher) -> None:

@@ -3,6 +3,10 @@
 Only when ``handle`` returns may the batch be acked (dispatch.py acks in offset order). A crash
 before that re-delivers the batch; the ``seen`` table and the primed feed tail drop what had already
 made it to the feed.
+
+The ``seen`` and ``counts`` tables are written as faust would (local data, then one changelog record
+per key in the event's own partition), but their changelog records go out as one produce batch per
+partition instead of one buffered faust send each; faust's per-record path cost more than the chain.
 """
 
 from __future__ import annotations
@@ -10,17 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from faust.streams import (
-    _current_event,  # the context faust uses to pick a table's changelog partition
-)
 
 from pipeline import stats
 from pipeline.chain import Chain, serialise
@@ -33,27 +33,28 @@ from schemas import Interaction
 
 log = get_logger(__name__)
 Headers = list[tuple[str, bytes]]
-Send = Callable[..., Awaitable[Any]]
+SendAll = Callable[[Sequence["Output"]], Awaitable[list[Awaitable[Any]]]]
+"""Hands outputs to the producer; returns one acknowledgement to await per output."""
 MAX_PUBLISH_BACKOFF_S = 10.0
 RECENT_MAX = 50
 
 
 @dataclass
 class Output:
-    """A message to produce, with the event it came from."""
+    """A record to produce, with the raw message it came from."""
 
     topic: Any
     key: bytes | None
     value: bytes
     headers: Headers
-    event: Any
+    message: Any
     interaction: Interaction | None = None
     partition: int | None = None
 
 
 @dataclass
 class BatchProcessor:
-    """Processes batches of faust events; owns nothing but references to tables and topics."""
+    """Processes batches of raw messages; owns nothing but references to tables and topics."""
 
     chain: Chain
     feed: Any
@@ -67,18 +68,35 @@ class BatchProcessor:
     in_flight: set[bytes] = field(default_factory=set)
     feed_tail: FeedTail | None = None
     primed: set[int] = field(default_factory=set)
-    send_all: Callable[[Sequence[Output]], Awaitable[list[Any]]] | None = None
-    """exactly_once: sends outputs inside their source partitions' transactions (app.py)."""
-    settle: Callable[[], Awaitable[Any]] | None = None
-    """exactly_once: hands the buffered table changelog writes to the producer before the ack,
-    so that they join the transaction that commits the batch's offsets."""
+    send_all: SendAll | None = None
+    """Queues outputs on the producer (app.py); in exactly_once inside the transaction of each
+    output's raw partition, so that the table changelog records join the batch's offsets too.
+    None: faust's own ``topic.send`` per output."""
 
-    async def handle(self, events: Sequence[Any]) -> None:
-        """Process one batch (one partition's events); batches of other partitions run alongside."""
-        outputs: list[Output] = []
+    async def handle(self, messages: Sequence[Any]) -> Awaitable[None]:
+        """Process one batch (one partition's messages) up to its outputs (steps 2 and 3).
+
+        Returns the rest, publishing and the table writes (steps 4 and 5), which the dispatcher
+        awaits without holding one of its processing slots. Batches of other partitions run
+        alongside.
+        """
         batch_ids: set[bytes] = set()
         try:
-            await self._handle(events, outputs, batch_ids)
+            await self._prime(messages)
+            outputs = self._process(messages, batch_ids)
+        except BaseException:
+            self.in_flight -= batch_ids
+            raise
+        return self._finish(outputs, batch_ids)
+
+    async def _finish(self, outputs: list[Output], batch_ids: set[bytes]) -> None:
+        """Steps 4 and 5: the tables change only once every output is acknowledged."""
+        try:
+            if outputs:
+                await self._publish(outputs)
+            changes = self._remember(outputs)
+            if changes:
+                await self._write_changelog(changes)
         finally:
             self.in_flight -= batch_ids
 
@@ -98,11 +116,11 @@ class BatchProcessor:
         """After a rebalance every partition is primed again before its first batch."""
         self.primed.clear()
 
-    async def _prime(self, events: Sequence[Any]) -> None:
+    async def _prime(self, messages: Sequence[Any]) -> None:
         """Load the ids already on the feed partitions of this batch (see feed_tail.py)."""
         if self.feed_tail is None:
             return
-        for partition in sorted({event.message.partition for event in events} - self.primed):
+        for partition in sorted({message.partition for message in messages} - self.primed):
             keys = await self.feed_tail.keys(partition)
             stamp = seen_value(time.time(), partition)
             for key in keys:
@@ -110,41 +128,37 @@ class BatchProcessor:
             self.primed.add(partition)
             log.info("feed partition primed", partition=partition, ids=len(keys))
 
-    async def _handle(
-        self, events: Sequence[Any], outputs: list[Output], batch_ids: set[bytes]
-    ) -> None:
-        await self._prime(events)
-        for event in events:
-            message = event.message
-            channel = self.channel_of_topic.get(message.topic, "unknown")
-            metrics.EVENTS_IN.labels(channel).inc()
+    def _process(self, messages: Sequence[Any], batch_ids: set[bytes]) -> list[Output]:
+        """The chain over every message; ids already published or in flight are dropped."""
+        channel = self.channel_of_topic.get(messages[0].topic, "unknown")  # one tp a batch
+        metrics.EVENTS_IN.labels(channel).inc(len(messages))
+        seen, in_flight, outputs = self.seen.data, self.in_flight, []
+        duplicates = 0
+        for message in messages:
             try:
                 interaction = self.chain.process_bytes(message.value)
             except StageError as error:
-                outputs.append(self._dead_letter(event, error))
+                outputs.append(self._dead_letter(message, error))
                 continue
             key = interaction.id.encode()
-            if key in self.in_flight or self.seen.get(key) is not None:
+            if key in in_flight or key in seen:
                 # in flight in this or a concurrent batch: that one is published or re-delivered
-                metrics.DUPLICATES.labels(channel).inc()
+                duplicates += 1
                 continue
             batch_ids.add(key)
-            self.in_flight.add(key)
+            in_flight.add(key)
             headers = feed_headers(interaction, oin=self.oin)
             outputs.append(
                 Output(
-                    self.feed, key, serialise(interaction), headers, event, interaction,
-                    partition=event.message.partition,
+                    self.feed, key, serialise(interaction), headers, message, interaction,
+                    partition=message.partition,
                 )
             )  # fmt: skip
-        if outputs:
-            await self._publish(outputs)
-        self._remember(outputs)
-        if self.settle is not None:
-            await self.settle()
+        if duplicates:
+            metrics.DUPLICATES.labels(channel).inc(duplicates)
+        return outputs
 
-    def _dead_letter(self, event: Any, error: StageError) -> Output:
-        message = event.message
+    def _dead_letter(self, message: Any, error: StageError) -> Output:
         metrics.DEAD_LETTERS.labels(error.stage).inc()
         log.warning(
             "event dead-lettered",
@@ -166,17 +180,14 @@ class BatchProcessor:
             ("samenspel_failed_at", datetime.now(UTC).isoformat().encode()),
         ]
         value = message.value if message.value is not None else b""
-        return Output(self.deadletter, message.key, value, headers, event)
+        return Output(self.deadletter, message.key, value, headers, message)
 
     async def _publish(self, outputs: list[Output]) -> None:
         """Send all outputs and wait for every acknowledgement; retry what failed, never give up."""
         pending = outputs
         backoff = 0.2
         while pending:
-            if self.send_all is not None:
-                sends = await self.send_all(pending)
-            else:
-                sends = [await _topic_send(out) for out in pending]
+            sends = await self._send(pending)
             results = await asyncio.gather(*sends, return_exceptions=True)
             # BaseException: a send cancelled while the producer stops (CancelledError) is not
             # acknowledged either; counting it as sent would ack, and so lose, its event
@@ -198,43 +209,81 @@ class BatchProcessor:
                 backoff = min(backoff * 2, MAX_PUBLISH_BACKOFF_S)
             pending = failed
 
-    def _remember(self, outputs: list[Output]) -> None:
-        """After the acks: mark ids as published and count them, in each event's own partition."""
+    async def _send(self, outputs: Sequence[Output]) -> list[Awaitable[Any]]:
+        if self.send_all is not None:
+            return await self.send_all(outputs)
+        return [await _topic_send(out) for out in outputs]
+
+    def _remember(self, outputs: list[Output]) -> list[Output]:
+        """After the acks: mark ids as published and count them, in each event's own partition.
+
+        Returns the changelog records of these table writes (what ``table[key] = value`` sends).
+        """
         now = time.time()
+        seen, seen_log = self.seen.data, self.seen.changelog_topic
+        changes: list[Output] = []
         increments: dict[bytes, tuple[int, Any]] = {}
+        published: Counter[tuple[str, str]] = Counter()
         debug = log.isEnabledFor(logging.DEBUG)
         for out in outputs:
             if out.interaction is None:
                 continue
-            message = out.event.message
+            message = out.message
             if debug:
-                with structlog.contextvars.bound_contextvars(interaction_id=out.interaction.id):
-                    log.debug(
-                        "published",
-                        topic=message.topic,
-                        partition=message.partition,
-                        offset=message.offset,
-                    )
-            _current_event.set(weakref.ref(out.event))
-            self.seen[out.key] = seen_value(now, message.partition)
+                _log_published(out)
+            value = seen_value(now, message.partition)
+            seen[out.key] = value
+            changes.append(Output(seen_log, out.key, value, [], message, None, message.partition))
             stats_key = stats.stats_key(out.interaction, message.partition).encode()
             count, _ = increments.get(stats_key, (0, None))
-            increments[stats_key] = (count + 1, out.event)
-            metrics.EVENTS_OUT.labels(out.interaction.channel.value, out.interaction.source).inc()
+            increments[stats_key] = (count + 1, message)
+            published[(out.interaction.channel.value, out.interaction.source)] += 1
             self.recent.append(out.value)
             if message.timestamp:
                 metrics.LATENCY.observe(max(0.0, now - message.timestamp))
-        for stats_key, (
-            count,
-            event,
-        ) in increments.items():  # one changelog write per key and batch
-            _current_event.set(weakref.ref(event))
-            self.counts[stats_key] = str(int(self.counts.get(stats_key, b"0")) + count).encode()
-        _current_event.set(None)
+        for (channel, source), count in published.items():
+            metrics.EVENTS_OUT.labels(channel, source).inc(count)
+        return changes + self._count(increments)
+
+    def _count(self, increments: dict[bytes, tuple[int, Any]]) -> list[Output]:
+        """Add to the counts; one changelog record per key and batch."""
+        counts, counts_log = self.counts.data, self.counts.changelog_topic
+        changes = []
+        for stats_key, (count, message) in increments.items():
+            value = str(int(counts.get(stats_key, b"0")) + count).encode()
+            counts[stats_key] = value
+            changes.append(
+                Output(counts_log, stats_key, value, [], message, None, message.partition)
+            )
+        return changes
+
+    async def _write_changelog(self, changes: list[Output]) -> None:
+        """Hand the table changelog records to the producer; their acks are not awaited.
+
+        As with faust's own table writes: the batch is acked once they are queued (exactly_once:
+        queued inside the transaction that will commit the batch's offsets). A failed write is
+        logged; after a crash the feed tail, not the changelog, drops what was already published.
+        """
+        for sent in {id(s): s for s in await self._send(changes)}.values():
+            asyncio.ensure_future(sent).add_done_callback(_log_changelog_failure)
+
+
+def _log_published(out: Output) -> None:
+    message = out.message
+    assert out.interaction is not None
+    with structlog.contextvars.bound_contextvars(interaction_id=out.interaction.id):
+        log.debug(
+            "published", topic=message.topic, partition=message.partition, offset=message.offset
+        )
+
+
+def _log_changelog_failure(sent: asyncio.Future[Any]) -> None:
+    if not sent.cancelled() and sent.exception() is not None:
+        log.error("table changelog write failed", error=type(sent.exception()).__name__)
 
 
 async def _topic_send(out: Output) -> Any:
-    """at_least_once: faust's own send (the idempotent producer, see transport.py)."""
+    """faust's own send, one record at a time (the idempotent producer, see transport.py)."""
     return await out.topic.send(
         key=out.key, value=out.value, headers=out.headers, partition=out.partition
     )

@@ -17,6 +17,8 @@ from tests.kafka_helpers import WorkerProcess, create_topics, produce, start_wor
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 EVENTS = 3000
+KILL_EVENTS = 20_000
+"""Enough that the worker is still busy when a third of them is committed (it does ~3,000/s)."""
 BAD = {b"bad-json": b"{not json", b"bad-fields": b'{"id": "x"}', b"bad-null": b"null"}
 
 
@@ -111,21 +113,21 @@ def test_sigkill_mid_stream_then_restart_gives_each_event_once(
     """A worker SIGKILLed mid-stream and restarted leaves each event once on the committed feed."""
     settings = kafka_settings
     create_topics(settings)
-    events = make_events(EVENTS, run=settings.topic_prefix)
+    events = make_events(KILL_EVENTS, run=settings.topic_prefix)
     asyncio.run(kafka_io.produce_events(settings, events))
     first = eos_worker(settings, tmp_path / "first.log", "eos-1")
     try:
         deadline = time.monotonic() + 120
-        while committed_count(settings) < EVENTS // 3 and time.monotonic() < deadline:
+        while committed_count(settings) < KILL_EVENTS // 3 and time.monotonic() < deadline:
             time.sleep(0.1)
         first.kill()
     finally:
         first.stop()
     at_kill = committed_count(settings)
-    assert EVENTS // 3 <= at_kill < EVENTS, f"the kill should land mid-stream ({at_kill})"
+    assert KILL_EVENTS // 3 <= at_kill < KILL_EVENTS, f"the kill should land mid-stream ({at_kill})"
     second = eos_worker(settings, tmp_path / "second.log", "eos-2")
     try:
-        feed = read_committed(settings, "interactions", expect=EVENTS, timeout_s=180)
+        feed = read_committed(settings, "interactions", expect=KILL_EVENTS, timeout_s=180)
     finally:
         second.stop()
     assert_each_once(events, [record for record, _ in feed])
