@@ -32,6 +32,9 @@ from pipeline.worker.feed_tail import FeedTail
 from schemas import Interaction
 
 log = get_logger(__name__)
+_level = logging.getLogger(__name__)
+"""The stdlib logger behind ``log`` (pipeline.logs routes structlog through it): its level says
+whether per-event debug lines are wanted, also before logging is configured."""
 Headers = list[tuple[str, bytes]]
 SendAll = Callable[[Sequence["Output"]], Awaitable[list[Awaitable[Any]]]]
 """Hands outputs to the producer; returns one acknowledgement to await per output."""
@@ -224,7 +227,7 @@ class BatchProcessor:
         changes: list[Output] = []
         increments: dict[bytes, tuple[int, Any]] = {}
         published: Counter[tuple[str, str]] = Counter()
-        debug = log.isEnabledFor(logging.DEBUG)
+        debug = _level.isEnabledFor(logging.DEBUG)
         for out in outputs:
             if out.interaction is None:
                 continue
