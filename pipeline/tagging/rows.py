@@ -18,8 +18,11 @@ Matrix = npt.NDArray[np.float64]
 
 
 class RowTable:
-    """Rows of mixed scores and model shares (and the shares negated, which an ascending
-    ``argsort`` ranks largest first), with a fixed head and a bounded, resettable tail."""
+    """Pairs of rows (mixed score, model share) with a fixed head and a bounded, resettable tail.
+
+    ``full`` is advisory: rows added past ``max_rows`` still fit (the matrices grow), so that a
+    caller can finish a message with the indexes it holds and reset between messages.
+    """
 
     def __init__(self, width: int, *, max_rows: int = 100_000, initial: int = 4096) -> None:
         self.width = width
@@ -27,7 +30,6 @@ class RowTable:
         self._capacity = initial
         self.mixed: Matrix = np.zeros((initial, width))
         self.model: Matrix = np.zeros((initial, width))
-        self.neg_model: Matrix = np.zeros((initial, width))
         self.size = 0
         self.fixed = 0
         self.resets = 0
@@ -39,8 +41,6 @@ class RowTable:
         index = self.size
         self.mixed[index] = mixed
         self.model[index] = model
-        self.neg_model[index] = model
-        np.negative(self.neg_model[index], out=self.neg_model[index])
         self.size += 1
         return index
 
@@ -59,7 +59,7 @@ class RowTable:
 
     def _grow(self) -> None:
         capacity = self._capacity * 2
-        for name in ("mixed", "model", "neg_model"):
+        for name in ("mixed", "model"):
             old: Matrix = getattr(self, name)
             new: Matrix = np.zeros((capacity, self.width))
             new[: self._capacity] = old

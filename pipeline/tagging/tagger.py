@@ -306,6 +306,12 @@ class Tagger:
         self._spans = [(*SLICES[d], w.temperature.get(d)) for d in DIMENSIONS]
         self._words = _WordCache(self._analyse_word)
 
+    def _forget_words(self) -> None:
+        """Drop every word's cached analysis and row (bigram, phrase and channel rows stay)."""
+        self._rows.reset()
+        del self._row_names[self._rows.fixed :]
+        self._words.clear()
+
     def _add_row(self, mixed: Sequence[float], model: Sequence[float], name: str) -> int:
         self._row_names.append(name)
         return self._rows.add(mixed, model)
@@ -333,10 +339,6 @@ class Tagger:
 
     def _analyse_word(self, word: str) -> _Word:
         """Stem, rule hits and score rows of one word (cached per word by ``_words``)."""
-        if self._rows.full():
-            self._rows.reset()
-            del self._row_names[self._rows.fixed :]
-            self._words.clear()
         stem = self.stemmer.stem(word)
         hits = self.matcher.word_hits(word, stem)
         model = [m * v for m, v in zip(self._wm, self.model.stem_vector(stem), strict=True)]
@@ -389,6 +391,8 @@ class Tagger:
             self._check_channel(channel)
             raise AssertionError  # unreachable: every known channel has a base vector
         words = tokenise(f"{subject}. {text}" if subject else text)
+        if self._rows.full():
+            self._forget_words()  # between messages: no index of a dropped row is held
         infos = list(map(self._words.__getitem__, words))
         stems = list(map(_STEM, infos))
         seen: set[str] = set()
@@ -445,19 +449,18 @@ class Tagger:
             return [[], [], []]
         table = self._rows
         winners = decision.winners
-        ranks = table.neg_model.take(rows, axis=0).take(winners, axis=1)
-        order = ranks.argsort(axis=0, kind="stable")[:3].T.tolist()
-        model = table.model
+        shares = table.model.take(rows, axis=0).take(winners, axis=1)
+        order = (-shares).argsort(axis=0, kind="stable")[:3].T.tolist()
+        values = shares.T.tolist()
         names = self._row_names
         out: list[list[tuple[str, float]]] = []
-        for index, ranked in zip(winners, order, strict=True):
+        for ranked, column in zip(order, values, strict=True):
             shown = []
             for k in ranked:
-                row = rows[k]
-                value = float(model[row, index])
+                value = column[k]
                 if not value >= _MIN_SHOWN:
                     break
-                shown.append((names[row], value))
+                shown.append((names[rows[k]], value))
             out.append(shown)
         return out
 

@@ -89,3 +89,17 @@ def test_old_model_format_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text('{"format": 1, "labels": {}, "bias": [], "weights": {}}', encoding="utf-8")
     with pytest.raises(SamenspelError, match=r"model\.json: unsupported format 1 .*retrain"):
         LinearModel.load(path)
+
+
+def test_a_full_row_table_is_reset_between_messages_with_the_same_tags(tagger: Tagger) -> None:
+    """When the word rows reach their bound, they are dropped before the next message, never in
+    the middle of one: tags stay those of a fresh tagger, the fixed rows survive."""
+    small = Tagger(tagger.rules, tagger.model)
+    small._rows.max_rows = small._rows.fixed + 5  # a few words only
+    rows = load_labelled(DEV)[:40]
+    for row in rows:
+        assert small.tag(row.text, channel=row.channel.value, subject=row.subject) == tagger.tag(
+            row.text, channel=row.channel.value, subject=row.subject
+        )
+    assert small._rows.resets >= 10
+    assert small._rows.size - small._rows.fixed < 200
