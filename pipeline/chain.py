@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pipeline.normalise import NormalisedEvent, StageError, normalise, parse_raw_event
 from pipeline.privacy import Kind, Pseudonymiser, mask_text
 from pipeline.tagging.trusted import construct
-from schemas import Interaction, Location, RawEvent, Tags
+from schemas import Interaction, Location, RawEvent, Tags, limits
 
 _SCHEMA_VERSION: str = Interaction.model_fields["schema_version"].default
 """Looked up once: ``model_fields`` on the class costs microseconds per access."""
@@ -66,12 +66,14 @@ class Chain:
                 "protect", f"{type(exc).__name__}: masking failed", type(exc).__name__
             ) from None
         location = event.location
+        masked = _within(content.text, limits.MAX_TEXT)
+        subject = _within(subject, limits.MAX_SUBJECT) if subject else subject
         if location is None and content.postcode4:
             location = Location(postcode4=content.postcode4)
         if location is None and event.address_text:
             postcode4 = mask_text(event.address_text).postcode4
             location = Location(postcode4=postcode4) if postcode4 else None
-        return ProtectedEvent(event, content.text, subject, party, location)
+        return ProtectedEvent(event, masked, subject, party, location)
 
     def tag(self, protected: ProtectedEvent) -> Tags:
         try:
@@ -114,6 +116,13 @@ class Chain:
         self, value: bytes | None, received_at: datetime | None = None
     ) -> Interaction:
         return self.process(self.parse(value), received_at)
+
+
+def _within(text: str, limit: int) -> str:
+    """``text`` clipped to the feed's limit with "…": a placeholder can be longer than what it
+    replaces ("a@b.nl" becomes "[E-MAIL]"), so masked text may outgrow a raw event's valid length.
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _dumps_as_is(model: type[BaseModel]) -> bool:

@@ -202,3 +202,30 @@ def test_non_ascii_events_are_still_checked_for_utf8() -> None:
         parse_raw_event(good.replace("é".encode(), b"\xe9"), max_bytes=10_000)
     assert caught.value.error_class == "InvalidUtf8"
     assert caught.value.message.startswith("not valid UTF-8 at byte ")
+
+
+def test_masked_text_longer_than_the_limit_is_clipped_to_stay_valid() -> None:
+    """Placeholders outgrow short e-mail addresses: the feed's length limits still hold."""
+
+    class EchoTagger:
+        def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
+            return Tags(
+                perspective=Perspective.BUURTEN,
+                citizen_role=CitizenRole.KLANT,
+                municipality_role=MunicipalityRole.LEVEREN,
+                confidence=0.5,
+                reasons=[],
+                needs_review=False,
+                tagger_version="t",
+            )
+
+    chain = Chain(EchoTagger(), Pseudonymiser(b"k" * 32), max_event_bytes=1 << 20)
+    text = ("a@b.nl " * 3000)[:20_000]
+    subject = ("x@y.io " * 80)[:500]
+    interaction = chain.process_bytes(_raw(text=text, subject=subject))
+    assert len(interaction.content) == 20_000 and interaction.content.endswith("…")
+    assert len(interaction.subject or "") == 500
+    assert "@" not in interaction.content + (interaction.subject or "")
+    Interaction.model_validate_json(serialise(interaction))  # valid under the strict model
+    short = chain.process_bytes(_raw(text="mail a@b.nl"))
+    assert short.content == "mail [E-MAIL]"
