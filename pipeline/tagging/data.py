@@ -36,12 +36,17 @@ class LabelledRow(BaseModel):
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """Objects of a JSON-lines file; a bad line is one error naming the file and line."""
+    return [obj for _, obj in numbered_jsonl(path)]
+
+
+def numbered_jsonl(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """Objects of a JSON-lines file with their line numbers (blank lines are skipped)."""
     file = Path(path)
     try:
         lines = file.read_bytes().splitlines()
     except OSError as exc:
         raise SamenspelError(f"labelled file {file}: cannot read ({exc.strerror})") from None
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -53,7 +58,7 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
             ) from None
         if not isinstance(value, dict):
             raise SamenspelError(f"labelled file {file} line {number}: expected a JSON object")
-        rows.append(value)
+        rows.append((number, value))
     return rows
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SamenspelError
-from pipeline.tagging.data import GOLD_KEYS, read_jsonl
+from pipeline.tagging.data import GOLD_KEYS, numbered_jsonl
 from pipeline.tagging.labels import DIMENSIONS, LABELS
 from schemas import Tags
 
+GOLD_CONTAINERS = ("tags", "labels", "gold", "expected")
+"""Keys under which a labelled row may nest its gold labels instead of holding them at the top."""
 PLACEHOLDER_TIME = "2026-01-01T00:00:00+00:00"
 """``occurred_at`` given to ``tag_fn`` for labelled rows that have none (labelled files do not)."""
 
@@ -70,6 +72,8 @@ class Report:
     total: int = 0
     needs_review: int = 0
     confidence_sum: float = 0.0
+    failed: list[str] = field(default_factory=list)
+    """Rows that could not be tagged, each as "line N: reason"; they are not scored."""
 
     @property
     def review_rate(self) -> float:
@@ -79,7 +83,8 @@ class Report:
     def render(self) -> str:
         """A readable text report: summary table, then per-label scores and confusion matrices."""
         mean_conf = self.confidence_sum / self.total if self.total else 0.0
-        lines = [
+        lines = [f"could not be tagged: {failure}" for failure in self.failed]
+        lines += [
             f"interactions: {self.total}   needs review: {self.needs_review} "
             f"({self.review_rate:.1%})   mean confidence: {mean_conf:.2f}",
             "",
@@ -125,11 +130,40 @@ def evaluate_file(path: str | Path, tag_fn: Callable[[dict[str, Any]], Tags]) ->
     """Tag every row of a labelled JSON-lines file with ``tag_fn`` and evaluate the result.
 
     ``tag_fn`` gets the row as a raw-event dict: without the gold labels, and with a placeholder
-    ``occurred_at`` when the row has none.
+    ``occurred_at`` when the row has none. A row that ``tag_fn`` refuses is listed in
+    ``Report.failed`` and not scored, so that one bad row does not hide the others' figures.
     """
     pairs = []
-    for row in read_jsonl(path):
-        event = {k: v for k, v in row.items() if k not in GOLD_KEYS}
+    failed = []
+    for number, row in numbered_jsonl(path):
+        gold, container = _gold(row, f"labelled file {path} line {number}")
+        event = {k: v for k, v in row.items() if k not in GOLD_KEYS and k != container}
         event.setdefault("occurred_at", PLACEHOLDER_TIME)
-        pairs.append((tag_fn(event), row))
-    return evaluate(pairs)
+        try:
+            tags = tag_fn(event)
+        except Exception as exc:  # the reason is shown; the other rows are still scored
+            failed.append(f"line {number}: {exc}")
+            continue
+        pairs.append((tags, gold))
+    report = evaluate(pairs)
+    report.failed = failed
+    return report
+
+
+def _gold(row: Mapping[str, Any], where: str) -> tuple[dict[str, str], str | None]:
+    """The gold labels of a row, at its top level or nested under one of GOLD_CONTAINERS."""
+    candidates: list[tuple[Any, str | None]] = [(row, None)]
+    candidates += [(row.get(key), key) for key in GOLD_CONTAINERS]
+    for source, container in candidates:
+        if isinstance(source, Mapping) and all(d in source for d in DIMENSIONS):
+            gold = {d: source[d] for d in DIMENSIONS}
+            for dim, label in gold.items():
+                if label not in LABELS[dim]:
+                    raise SamenspelError(
+                        f"{where}: unknown {dim} {label!r} (known: {', '.join(LABELS[dim])})"
+                    )
+            return gold, container
+    raise SamenspelError(
+        f"{where}: no gold labels ({', '.join(DIMENSIONS)}) at the top level or under "
+        + " / ".join(f"'{key}'" for key in GOLD_CONTAINERS)
+    )

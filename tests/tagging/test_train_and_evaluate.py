@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.errors import SamenspelError
 from pipeline.tagging import Tagger, evaluate, evaluate_file
 from pipeline.tagging.data import load_labelled
 from pipeline.tagging.model import LinearModel
@@ -193,3 +194,89 @@ def test_trained_model_learns_label_pairs_and_rule_trust(labelled: Path) -> None
     apart = table[p.index("buurten")][m.index("informeren")]
     assert together > 0 > apart
     assert any(row for row in model.rule_weights)
+
+
+def test_evaluate_file_reads_nested_gold_and_reports_untaggable_rows(tmp_path: Path) -> None:
+    """Gold labels may sit under "tags"/"labels"; a row tag_fn refuses is listed, not scored."""
+    gold = {
+        "perspective": "buurten",
+        "citizen_role": "initiatiefnemer",
+        "municipality_role": "faciliteren",
+    }
+    path = tmp_path / "nested.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in [
+                {"channel": "web", "text": "a", "tags": gold},
+                {"channel": "web", "text": "b", "labels": gold},
+                {"channel": "fax", "text": "c", **gold},
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    seen: list[dict] = []
+
+    def tag_fn(event: dict) -> Tags:
+        if event["channel"] == "fax":
+            raise ValueError("unknown channel 'fax'")
+        seen.append(event)
+        return _tags("buurten")
+
+    report = evaluate_file(path, tag_fn)
+    assert report.total == 2 and report.failed == ["line 3: unknown channel 'fax'"]
+    assert report.dimensions["perspective"].accuracy == 1.0
+    assert all("tags" not in e and "labels" not in e for e in seen)
+    assert report.render().startswith("could not be tagged: line 3")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"channel": "web", "text": "a"}, "line 1: no gold labels"),
+        (
+            {"channel": "web", "text": "a", "perspective": "burgers", "citizen_role": "klant",
+             "municipality_role": "leveren"},
+            "line 1: unknown perspective 'burgers'",
+        ),
+    ],
+)  # fmt: skip
+def test_evaluate_file_refuses_rows_without_valid_gold(
+    tmp_path: Path, row: dict, message: str
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(SamenspelError, match=message):
+        evaluate_file(path, lambda event: _tags("buurten"))
+
+
+def test_tag_evaluate_command_prints_the_figures_and_fails_on_untaggable_rows(
+    tmp_path: Path,
+) -> None:
+    """`samenspel tag --evaluate` prints accuracy, macro-F1 and confusions; exit 1 on a bad row."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "labelled.jsonl"
+    rows = [{"channel": c, "text": t, "perspective": p, "citizen_role": r,
+             "municipality_role": m} for c, t, p, r, m in ROWS]  # fmt: skip
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline", "tag", "--evaluate", str(path)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    good = run()
+    assert good.returncode == 0, good.stderr
+    assert f"interactions: {len(ROWS)}" in good.stdout
+    assert "accuracy" in good.stdout and "macro-F1" in good.stdout
+    assert "== municipality_role ==" in good.stdout and "gold/predicted" in good.stdout
+    with path.open("a", encoding="utf-8") as file:
+        file.write(json.dumps(rows[0] | {"channel": "fax"}) + "\n")
+    bad = run()
+    assert bad.returncode == 1
+    assert f"could not be tagged: line {len(ROWS) + 1}: channel" in bad.stdout
+    assert f"interactions: {len(ROWS)}" in bad.stdout
