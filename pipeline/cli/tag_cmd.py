@@ -96,5 +96,6 @@ def _evaluate(chain: Chain, path: Path) -> int:
     def tag_one(event: dict[str, Any]) -> Any:
         return chain.process_bytes(complete_event(orjson.dumps(event), 0)).tags
 
-    print(evaluate_file(path, tag_one).render())
-    return 0
+    report = evaluate_file(path, tag_one)
+    print(report.render())
+    return 1 if report.failed else 0
