@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from pipeline.privacy import mask_text
 
 DATA = Path(__file__).parent / "data" / "sentences.jsonl"
+SEPARATORS = re.compile(r"[\s.()/\u2010-\u2014\u2212-]")
 
 
 def _load() -> list[dict[str, Any]]:
@@ -66,3 +68,29 @@ def test_sentences_without_identifiers_mostly_unchanged() -> None:
     unchanged = sum(1 for text in clean if mask_text(text).text == text)
     print(f"\nunchanged clean sentences {unchanged}/{len(clean)}")
     assert unchanged / len(clean) >= 0.95
+
+
+def test_identifiers_masked_as_their_kind_and_clean_sentences_untouched() -> None:
+    """An identifier counts as its own kind (an IBAN half-masked as a phone number leaves its bank
+    code behind), the digits of a BSN, phone number or IBAN survive in no spelling, and nothing
+    is masked in a sentence without identifiers."""
+    problems: list[str] = []
+    for row in _load():
+        result = mask_text(row["text"])
+        kinds = {ident["kind"] for ident in row["identifiers"]}
+        wanted = {
+            "address" if kind == "postcode" and "address" in kinds else kind for kind in kinds
+        }
+        problems += [
+            f"{kind} not counted in {row['text']!r}: {dict(result.found)}"
+            for kind in wanted
+            if not result.found.get(kind)
+        ]
+        bare = SEPARATORS.sub("", result.text)
+        for ident in row["identifiers"]:
+            digits = re.sub(r"\D", "", ident["value"])
+            if ident["kind"] in {"bsn", "phone", "iban"} and len(digits) >= 8 and digits in bare:
+                problems.append(f"digits of {ident['value']!r} left in {result.text!r}")
+        if not row["identifiers"] and result.found:
+            problems.append(f"masked {dict(result.found)} in {row['text']!r}")
+    assert not problems, problems

@@ -32,6 +32,43 @@ def test_examples(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BSN:123456782", "BSN:[BSN]"),
+        ("bsn123456782 op de brief", "bsn[BSN] op de brief"),
+        ("BSN-nummer 123-456-782", "BSN-nummer [BSN]"),
+        ("burgerservicenummer 12 34 56 782", "burgerservicenummer [BSN]"),
+        ("Burgerservicenr. 12345672", "Burgerservicenr. [BSN]"),
+        ("tel0612345678 bellen", "tel[TELEFOON] bellen"),
+        ("bel 0612345678graag", "bel [TELEFOON]graag"),
+        ("bel 06\u201312345678", "bel [TELEFOON]"),
+        ("+31\u202f6\u202f1234\u202f5678", "[TELEFOON]"),
+        ("Kerkstraat 12 0612345678", "[ADRES] [TELEFOON]"),
+        ("wa.me/31612345678", "wa.me/[TELEFOON]"),
+        ("?tel=%2B31612345678&mail=jan%40example.nl", "?tel=%2B[TELEFOON]&mail=[E-MAIL]"),
+        ("Handy 0151 23456789", "Handy [TELEFOON]"),
+        ("mail: rené.dejong@kpnmail.nl", "mail: [E-MAIL]"),
+        ("info(at)buurt-oost.nl of jan [at] x [dot] nl", "[E-MAIL] of [E-MAIL]"),
+        ("mail jan.jansen @ gmail.com", "mail [E-MAIL]"),
+        ("IBAN NL91.ABNA.0417.1643.00", "IBAN [IBAN]"),
+        ("IBAN NL 91 ABNA 0417 1643 00", "IBAN [IBAN]"),
+        ("stap 2 NL91ABNA0417164300", "stap 2 [IBAN]"),
+        ("Adres: Kerkstr. 14a", "Adres: [ADRES]"),
+        ("woont in de Molenstraat nr. 27", "woont in de [ADRES]"),
+        ("Adres: Rokin 75, 1012 KK Amsterdam.", "Adres: [ADRES]."),
+        ("woont op de Neude 11 in Utrecht", "woont op de [ADRES] in Utrecht"),
+        ("Woonadres 1e Jan Steenstraat 22 III", "Woonadres [ADRES]"),
+        ("pc+hnr 3511AB12", "pc+hnr [ADRES]"),
+        ("Postcode 1000 MG", "Postcode 1000"),
+    ],
+)
+def test_spellings_found_in_review(text: str, expected: str) -> None:
+    """Labels glued to numbers, typographic separators, dates next to phone numbers, obfuscated
+    e-mail addresses, dotted IBANs, abbreviated streets and streets without a street word."""
+    assert mask_text(text).text == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "de lantaarnpaal in de Kerkstraat is kapot",
@@ -41,11 +78,19 @@ def test_examples(text: str, expected: str) -> None:
         "kenteken VZ-123-B, bouwjaar 1965, € 1.234,56",
         "de vergadering 12 maart en het fietspad 3 weken dicht",
         "factuur 0123456789 en dossier 0987654321 nog open",
+        "afspraak 01-02-2024 10:15, gebeld 03/04/2024 08:45",
+        "1000 mg paracetamol, 1500 ha natuur, 5000 Hz, 2000 st",
+        "RSIN 820646660 van de stichting",
+        "In de Dorpsstraat 3 containers en 2 kliko's; near the Vondelpark 5 minutes ago",
+        "request_id=3f2a0612-3456-78ab-cdef-0123456789ab status=500",
+        "UWV 088 - 898 92 94, Postbus 16200",
     ],
 )
 def test_harmless_text_unchanged(text: str) -> None:
     """Street names without number, dates, times, amounts and case numbers stay (also a ten-digit
-    number after a label of another kind of number, unless it is a real phone number)."""
+    number after a label of another kind of number, unless it is a real phone number), and so do a
+    date with a time, units, an organisation's RSIN, counts after a street name, a UUID and the
+    numbers of organisations."""
     result = mask_text(text)
     assert result.text == text
     assert not result.found

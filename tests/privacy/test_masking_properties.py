@@ -79,10 +79,10 @@ def nl_ibans(draw: st.DrawFn) -> str:
     return candidate
 
 
-@given(nl_ibans(), st.booleans(), st.booleans(), template)
-def test_iban_always_removed(iban: str, spaced: bool, lower: bool, text: str) -> None:
-    """A valid IBAN with or without spaces, in any case, never survives masking."""
-    written = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if spaced else iban
+@given(nl_ibans(), st.sampled_from(["", " ", ".", "-", "\u00a0"]), st.booleans(), template)
+def test_iban_always_removed(iban: str, separator: str, lower: bool, text: str) -> None:
+    """A valid IBAN grouped with spaces, dots, dashes or none, in any case, never survives."""
+    written = separator.join(iban[i : i + 4] for i in range(0, len(iban), 4))
     written = written.lower() if lower else written
     result = mask_text(text.format(x=f"rekening {written}"))
     assert written not in result.text
@@ -111,6 +111,9 @@ def phone_spellings(draw: st.DrawFn) -> tuple[str, str]:
         f"(0{area}) {digits[:3]} {digits[3:5]} {digits[5:]}",
         f"0{area}{digits}",
         f"+31{area}{digits}",
+        f"0{area}\u2013{digits}",
+        f"+31\u00a0{area}\u00a0{digits[:4]}\u00a0{digits[4:]}",
+        f"31{area}{digits}" if area == "6" else f"0{area}/{digits}",
     ]
     return draw(st.sampled_from(styles)), area + digits
 
@@ -141,7 +144,7 @@ def test_email_always_removed(local: str, domain: str, upper: bool, text: str) -
 
 @st.composite
 def harmless_numbers(draw: st.DrawFn) -> str:
-    """Amounts, dates, times and years that must stay readable."""
+    """Amounts, dates (also with a time), times, years and quantities that must stay readable."""
     day, month = draw(st.integers(1, 28)), draw(st.integers(1, 12))
     year = draw(st.integers(1950, 2035))
     euros, cents = draw(st.integers(1, 999_999)), draw(st.integers(0, 99))
@@ -158,6 +161,9 @@ def harmless_numbers(draw: st.DrawFn) -> str:
                 f"{hour:02d}:{minute:02d}",
                 f"{hour}.{minute:02d} uur",
                 f"in {year}",
+                f"{day:02d}-{month:02d}-{year} {hour:02d}:{minute:02d}",
+                f"{day:02d}/{month:02d}/{year} {hour:02d}:{minute:02d}",
+                f"{euros} {draw(st.sampled_from(['mg', 'ha', 'st', 'Hz', 'MW', 'ml']))}",
             ]
         )
     )
@@ -166,6 +172,6 @@ def harmless_numbers(draw: st.DrawFn) -> str:
 @settings(max_examples=200)
 @given(harmless_numbers(), template)
 def test_amounts_dates_times_kept(value: str, text: str) -> None:
-    """Amounts, dates, times and years pass through masking untouched."""
+    """Amounts, dates, times, years and quantities pass through masking untouched."""
     sentence = text.format(x=value)
     assert mask_text(sentence).text == sentence
