@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, Field, JsonValue, model_validator
 
 import schemas
 from connectors.contract import (
@@ -28,7 +28,7 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import parse_single
+from connectors.web.payload import SourceModel, parse_single, phone_party, present
 
 EventType = Literal[
     "ticket.issued",
@@ -51,32 +51,28 @@ _SUMMARY_NL: dict[str, str] = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Named(_Model):
+class Named(SourceModel):
     id: str
     name: str
 
 
-class Ticket(_Model):
+class Ticket(SourceModel):
     id: str = Field(min_length=1, max_length=100)
     number: str | None = None
 
 
-class Appointment(_Model):
+class Appointment(SourceModel):
     id: str = Field(min_length=1, max_length=100)
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
 
 
-class Customer(_Model):
+class Customer(SourceModel):
     email: str | None = None
     phone: str | None = None
 
 
-class QueueEvent(_Model):
+class QueueEvent(SourceModel):
     """One event as the queue system posts it."""
 
     event: EventType
@@ -112,6 +108,15 @@ class QueueWebhookConfig(WebhookConfig):
     )
 
 
+def _party(customer: Customer | None) -> tuple[str | None, str | None]:
+    """The customer's e-mail address, else a real phone number, with its kind."""
+    email = present(customer.email) if customer else None
+    phone = phone_party(customer.phone) if customer else None
+    if email:
+        return email, "email"
+    return (phone, "phone") if phone else (None, None)
+
+
 def to_raw_event(item: QueueEvent, source: str = "queue") -> schemas.RawEvent:
     """Map one queue event: the employee's notes if any, otherwise a generated line."""
     text = item.notes.strip() or _SUMMARY_NL[item.event].format(service=item.service.name)
@@ -126,12 +131,7 @@ def to_raw_event(item: QueueEvent, source: str = "queue") -> schemas.RawEvent:
         metadata["counter"] = item.counter
     if item.appointment is not None and item.appointment.start is not None:
         metadata["appointment_start"] = item.appointment.start.isoformat()
-    party, kind = None, None
-    if item.customer is not None:
-        if item.customer.email:
-            party, kind = item.customer.email, "email"
-        elif item.customer.phone:
-            party, kind = item.customer.phone, "phone"
+    party, kind = _party(item.customer)
     return schemas.RawEvent(
         id=f"{item.reference_id}:{item.event}:{item.sequence}",
         channel=schemas.Channel.COUNTER,

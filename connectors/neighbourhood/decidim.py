@@ -21,8 +21,6 @@ import aiohttp
 from pydantic import (
     AnyHttpUrl,
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     JsonValue,
     SecretStr,
@@ -39,7 +37,7 @@ from connectors.contract import (
 )
 from connectors.social.html import html_to_text
 from connectors.social.http import request_json
-from connectors.web.payload import describe, to_record
+from connectors.web.payload import SourceModel, describe, to_record
 
 COMPONENTS_QUERY = """
 query ProcessComponents($id: ID!) {
@@ -62,8 +60,8 @@ query Proposals($component: ID!, $first: Int!, $after: String,
         pageInfo { endCursor hasNextPage }
         nodes {
           id
-          title { translation(locale: $locale) }
-          body { translation(locale: $locale) }
+          title { translation(locale: $locale) translations { text } }
+          body { translation(locale: $locale) translations { text } }
           publishedAt
           address
           category { id name { translation(locale: $locale) } }
@@ -77,31 +75,39 @@ query Proposals($component: ID!, $first: Int!, $after: String,
 """
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class Localized(SourceModel):
+    text: str | None = None
 
 
-class Translated(_Model):
+class Translated(SourceModel):
+    """A translated field: Decidim answers null for a locale the author did not write in."""
+
     translation: str | None = None
+    translations: list[Localized | None] = Field(default_factory=list)
+
+    def best(self) -> str | None:
+        """The configured locale's text, else the first other one, so no proposal is empty."""
+        others = (item.text for item in self.translations if item is not None and item.text)
+        return self.translation or next(others, None)
 
 
-class Author(_Model):
+class Author(SourceModel):
     nickname: str | None = None
 
 
-class Category(_Model):
+class Category(SourceModel):
     id: str
     name: Translated | None = None
 
 
-class Comment(_Model):
+class Comment(SourceModel):
     id: str
     body: str
     createdAt: AwareDatetime  # noqa: N815 (GraphQL field name)
     author: Author | None = None
 
 
-class Proposal(_Model):
+class Proposal(SourceModel):
     """A proposal node as the query above asks for it."""
 
     id: str
@@ -111,7 +117,7 @@ class Proposal(_Model):
     address: str | None = None
     category: Category | None = None
     author: Author | None = None
-    comments: list[Comment] = []
+    comments: list[Comment] = Field(default_factory=list)
 
 
 class DecidimConfig(ConnectorConfig):
@@ -130,7 +136,7 @@ class DecidimConfig(ConnectorConfig):
 
 
 def _text(value: Translated | str | None) -> str:
-    raw = value.translation if isinstance(value, Translated) else value
+    raw = value.best() if isinstance(value, Translated) else value
     return html_to_text(raw or "")
 
 
@@ -150,7 +156,7 @@ def proposal_event(proposal: Proposal, process: str, source: str) -> schemas.Raw
         source=source,
         occurred_at=proposal.publishedAt,
         text=_text(proposal.body),
-        subject=proposal.title.translation,
+        subject=proposal.title.best(),
         location=schemas.RawLocation(address=address) if address else None,
         party=nickname,
         party_kind="handle" if nickname else None,
@@ -169,7 +175,7 @@ def comment_event(
         source=source,
         occurred_at=comment.createdAt,
         text=html_to_text(comment.body),
-        subject=proposal.title.translation,
+        subject=proposal.title.best(),
         party=nickname,
         party_kind="handle" if nickname else None,
         metadata={"kind": "comment", "process_id": process, "proposal_id": proposal.id},

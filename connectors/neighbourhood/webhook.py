@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AwareDatetime, Field, JsonValue
 
 import schemas
 from connectors.contract import (
@@ -25,19 +25,15 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import parse_single
+from connectors.web.payload import SourceModel, parse_single
 
 
-class Author(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class Author(SourceModel):
     handle: str = Field(min_length=1)
 
 
-class NeighbourhoodPost(BaseModel):
+class NeighbourhoodPost(SourceModel):
     """One post, reply or event announcement."""
-
-    model_config = ConfigDict(extra="ignore")
 
     platform: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     id: str = Field(min_length=1, max_length=140)

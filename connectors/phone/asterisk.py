@@ -27,6 +27,7 @@ from connectors.contract import (
     NotConnected,
     SourceRecord,
 )
+from connectors.web.payload import phone_party
 
 COLUMNS = (
     "accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp",
@@ -111,6 +112,7 @@ def parse_cdr(
     metadata.update(duration=duration, billsec=billsec, queue=queue)
     if answered is not None:
         metadata["answered_at"] = answered.isoformat()
+    caller = phone_party(cdr["src"])  # Asterisk writes "anonymous" for a withheld number
     return schemas.RawEvent(
         id=cdr["uniqueid"],
         channel=schemas.Channel.PHONE,
@@ -118,8 +120,8 @@ def parse_cdr(
         occurred_at=start,
         text=text,
         subject=queue,
-        party=cdr["src"] or None,
-        party_kind="phone" if cdr["src"] else None,
+        party=caller,
+        party_kind="phone" if caller else None,
         metadata=metadata,
     )
 

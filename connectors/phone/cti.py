@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AwareDatetime, Field, JsonValue
 
 import schemas
 from connectors.contract import (
@@ -24,27 +24,23 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import parse_single
+from connectors.web.payload import SourceModel, parse_single, phone_party
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Queue(_Model):
+class Queue(SourceModel):
     id: str
     name: str
 
 
-class Caller(_Model):
+class Caller(SourceModel):
     number: str | None = None
 
 
-class Agent(_Model):
+class Agent(SourceModel):
     id: str
 
 
-class Call(_Model):
+class Call(SourceModel):
     id: str = Field(min_length=1, max_length=150)
     direction: Literal["inbound", "outbound"] = "inbound"
     queue: Queue
@@ -58,17 +54,17 @@ class Call(_Model):
     disposition: Literal["answered", "abandoned", "voicemail", "transferred"] = "answered"
 
 
-class Category(_Model):
+class Category(SourceModel):
     code: str
     label: str | None = None
 
 
-class WrapUp(_Model):
+class WrapUp(SourceModel):
     note: str = ""
     category: Category | None = None
 
 
-class CallEvent(_Model):
+class CallEvent(SourceModel):
     """One event as the CTI platform posts it."""
 
     event: Literal["call.ended", "call.wrap_up"]
@@ -120,6 +116,7 @@ def to_raw_event(item: CallEvent, source: str = "cti") -> schemas.RawEvent:
             metadata["category_code"] = item.wrap_up.category.code
     if call.ended_at is not None:
         metadata["ended_at"] = call.ended_at.isoformat()
+    party = phone_party(call.caller.number)
     return schemas.RawEvent(
         id=f"{call.id}:{item.event}",
         channel=schemas.Channel.PHONE,
@@ -127,8 +124,8 @@ def to_raw_event(item: CallEvent, source: str = "cti") -> schemas.RawEvent:
         occurred_at=call.started_at,
         text=text,
         subject=subject,
-        party=call.caller.number or None,
-        party_kind="phone" if call.caller.number else None,
+        party=party,
+        party_kind="phone" if party else None,
         metadata={key: value for key, value in metadata.items() if value is not None},
     )
 

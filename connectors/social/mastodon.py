@@ -19,8 +19,6 @@ import aiohttp
 from pydantic import (
     AnyHttpUrl,
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     JsonValue,
     SecretStr,
@@ -37,23 +35,19 @@ from connectors.contract import (
 )
 from connectors.social.html import html_to_text
 from connectors.social.http import check_budget, request_json
-from connectors.web.payload import describe, to_record
+from connectors.web.payload import SourceModel, describe, to_record
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Account(_Model):
+class Account(SourceModel):
     id: str
     acct: str
 
 
-class Tag(_Model):
+class Tag(SourceModel):
     name: str
 
 
-class Status(_Model):
+class Status(SourceModel):
     """The fields of a Mastodon status that samenspel uses."""
 
     id: str
@@ -65,14 +59,14 @@ class Status(_Model):
     in_reply_to_id: str | None = None
     sensitive: bool = False
     account: Account
-    tags: list[Tag] = []
+    tags: list[Tag] = Field(default_factory=list)
     replies_count: int = 0
     reblogs_count: int = 0
     favourites_count: int = 0
     reblog: Status | None = None
 
 
-class Notification(_Model):
+class Notification(SourceModel):
     id: str
     type: str
     status: Status
@@ -108,6 +102,22 @@ class _Stream:
 def id_key(item_id: str) -> tuple[int, str]:
     """Sort key of Mastodon ids: numeric strings of growing length, compared as numbers."""
     return (len(item_id), item_id)
+
+
+def by_id(
+    body: list[JsonValue],
+) -> tuple[list[tuple[str, dict[str, JsonValue]]], list[JsonValue]]:
+    """A page's items oldest first with their ids, and the items without an id to position by."""
+    items: list[tuple[str, dict[str, JsonValue]]] = []
+    unusable: list[JsonValue] = []
+    for item in body:
+        value = item.get("id") if isinstance(item, dict) else None
+        if isinstance(item, dict) and type(value) in (str, int) and str(value):  # not bool
+            items.append((str(value), item))
+        else:
+            unusable.append(item)
+    items.sort(key=lambda pair: id_key(pair[0]))
+    return items, unusable
 
 
 def to_raw_event(status: Status, source: str = "mastodon") -> schemas.RawEvent:
@@ -202,13 +212,14 @@ class MastodonConnector(Connector[MastodonConfig]):
             )
             if not isinstance(reply.body, list):
                 raise NotConnected(f"mastodon: {url} did not answer a list")
-            items = [item for item in reply.body if isinstance(item, dict) and "id" in item]
-            items.sort(key=lambda item: id_key(str(item["id"])))
-            for item in items:
-                self._since[stream.partition] = str(item["id"])
+            items, unusable = by_id(reply.body)
+            for junk in unusable:
+                yield self._unpositioned(junk, stream)
+            for item_id, item in items:
+                self._since[stream.partition] = item_id
                 if stream.kind == "notification" and item.get("type") != "mention":
                     continue  # a server that ignores types[] also sends follows and favourites
-                yield self._record(item, stream)
+                yield self._record(item, item_id, stream)
             if len(items) < self.config.page_size:
                 return
             check_budget(reply.headers, self.name)
@@ -218,9 +229,17 @@ class MastodonConnector(Connector[MastodonConfig]):
                 params = {**first, "min_id": self._since[stream.partition]}
         check_budget(reply.headers, self.name)
 
-    def _record(self, item: dict[str, JsonValue], stream: _Stream) -> SourceRecord | BadRecord:
+    def _unpositioned(self, item: JsonValue, stream: _Stream) -> BadRecord:
+        """An item without an id cannot move the position; it is dead-lettered where we are."""
+        position = self._since.get(stream.partition)
+        reason = "mastodon: item is not an object with an id"
+        return BadRecord(json.dumps(item).encode(), reason, position, stream.partition)
+
+    def _record(
+        self, item: dict[str, JsonValue], item_id: str, stream: _Stream
+    ) -> SourceRecord | BadRecord:
         payload = json.dumps(item).encode()
-        position, partition = str(item["id"]), stream.partition
+        position, partition = item_id, stream.partition
         try:
             if stream.kind == "notification":
                 status = Notification.model_validate(item).status

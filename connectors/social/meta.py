@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 import schemas
 from connectors.contract import (
@@ -24,20 +24,16 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import describe, validate_body
+from connectors.web.payload import SourceModel, describe, validate_body
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Sender(_Model):
+class Sender(SourceModel):
     id: str
     name: str | None = None
     username: str | None = None
 
 
-class FeedValue(_Model):
+class FeedValue(SourceModel):
     """``value`` of a page ``feed`` change or an Instagram ``comments`` change."""
 
     item: str | None = None
@@ -52,31 +48,31 @@ class FeedValue(_Model):
     sender: Sender | None = Field(default=None, alias="from")
 
 
-class Change(_Model):
+class Change(SourceModel):
     field: str
     value: dict[str, JsonValue]
 
 
-class Message(_Model):
+class Message(SourceModel):
     mid: str
     text: str | None = None
     is_echo: bool = False
 
 
-class Messaging(_Model):
+class Messaging(SourceModel):
     sender: Sender
     timestamp: int
     message: Message | None = None
 
 
-class Entry(_Model):
+class Entry(SourceModel):
     id: str
     time: int
-    changes: list[Change] = []
-    messaging: list[Messaging] = []
+    changes: list[Change] = Field(default_factory=list)
+    messaging: list[Messaging] = Field(default_factory=list)
 
 
-class Delivery(_Model):
+class Delivery(SourceModel):
     """One POST from Meta."""
 
     object: Literal["page", "instagram"]
@@ -95,11 +91,24 @@ class MetaWebhookConfig(WebhookConfig):
 _FEED_ITEMS = {"post", "status", "comment", "photo", "video", "share"}
 
 
-def _time(value: int | str | None, fallback: int) -> datetime:
-    """Meta gives unix seconds, unix milliseconds or ISO 8601 (with +0000) depending on field."""
+def _time(value: int | str | None, fallback: int, field: str) -> datetime:
+    """Meta gives unix seconds, unix milliseconds or ISO 8601 (with +0000) depending on field.
+
+    Anything unusable is a ValueError naming the field, so that only its item is a BadRecord.
+    """
+    try:
+        return _parse_time(fallback if value is None else value)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"{field}: not a usable time: {value!r}") from None
+
+
+def _parse_time(value: int | str) -> datetime:
     if isinstance(value, str) and not value.isdigit():
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    number = int(value) if value is not None else fallback
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a time without a zone is not guessed")
+        return moment
+    number = int(value)
     if number > 10**11:  # milliseconds
         number //= 1000
     return datetime.fromtimestamp(number, UTC)
@@ -124,7 +133,7 @@ def _feed_event(obj: str, entry: Entry, change: Change, source: str) -> schemas.
         id=f"{item_id}:{value.verb}",
         channel=schemas.Channel.SOCIAL,
         source=source,
-        occurred_at=_time(value.created_time, entry.time),
+        occurred_at=_time(value.created_time, entry.time, "created_time"),
         text=text,
         party=value.sender.id if value.sender else None,
         party_kind="handle" if value.sender else None,
@@ -139,7 +148,7 @@ def _message_event(obj: str, entry: Entry, item: Messaging, source: str) -> sche
         id=item.message.mid,
         channel=schemas.Channel.SOCIAL,
         source=source,
-        occurred_at=_time(item.timestamp, entry.time),
+        occurred_at=_time(item.timestamp, entry.time, "timestamp"),
         text=item.message.text,
         party=item.sender.id,
         party_kind="handle",

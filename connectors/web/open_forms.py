@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AwareDatetime, ConfigDict, Field, JsonValue
 
 import schemas
 from connectors.contract import (
@@ -28,10 +28,10 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import parse_single
+from connectors.web.payload import SourceModel, parse_single
 
 
-class SubmissionMetadata(BaseModel):
+class SubmissionMetadata(SourceModel):
     """The fixed metadata of json_dump plus the optional static variables we use."""
 
     model_config = ConfigDict(extra="allow")
@@ -44,10 +44,8 @@ class SubmissionMetadata(BaseModel):
     language_code: str | None = None
 
 
-class Submission(BaseModel):
+class Submission(SourceModel):
     """One json_dump registration."""
-
-    model_config = ConfigDict(extra="ignore")
 
     values: dict[str, JsonValue]
     metadata: SubmissionMetadata

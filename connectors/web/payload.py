@@ -7,15 +7,51 @@ BadRecord whose reason names the fields at fault, so the dead-letter topic expla
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 
 import schemas
 from connectors.contract import BadRecord, SourceRecord
 from schemas.validation import describe_validation_error
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class SourceModel(BaseModel):
+    """Base of upstream payload models, lenient where real senders differ from their examples.
+
+    Unknown fields are ignored, a number where a string is expected (an id sent as ``42``) is
+    taken as its text, and ``null`` for a field that has a default counts as absent: senders
+    write ``"notes": null`` as often as they leave the key out.
+    """
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields.items()
+        optional = {field.alias or name for name, field in fields if not field.is_required()}
+        return {key: val for key, val in data.items() if val is not None or key not in optional}
+
+
+def present(value: str | None) -> str | None:
+    """The value without surrounding blanks, or None when nothing is left."""
+    stripped = value.strip() if value else ""
+    return stripped or None
+
+
+def phone_party(number: str | None) -> str | None:
+    """A caller number worth pseudonymising, or None.
+
+    Telephony marks a withheld number with words ("anonymous", "restricted", "unknown"); as a
+    party such a word would give every withheld caller the same pseudonym, linking strangers.
+    """
+    value = present(number)
+    return value if value is not None and any(char.isdigit() for char in value) else None
 
 
 def describe(exc: ValidationError, limit: int = 3) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AwareDatetime, Field, JsonValue
 
 import schemas
 from connectors.contract import (
@@ -25,24 +25,20 @@ from connectors.contract import (
     WebhookConfig,
     WebhookConnector,
 )
-from connectors.web.payload import parse_single
+from connectors.web.payload import SourceModel, parse_single, present
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Message(_Model):
+class Message(SourceModel):
     role: Literal["resident", "agent", "bot"]
     sent_at: AwareDatetime
-    text: str
+    text: str = ""  # an attachment or a card carries no text
 
 
-class Resident(_Model):
+class Resident(SourceModel):
     email: str | None = None
 
 
-class Transcript(_Model):
+class Transcript(SourceModel):
     """One finished conversation."""
 
     conversation_id: str = Field(min_length=1, max_length=150)
@@ -78,7 +74,7 @@ def to_raw_event(chat: Transcript, source: str = "webchat") -> schemas.RawEvent:
         metadata["page"] = chat.page
     if chat.ended_at is not None:
         metadata["duration_seconds"] = int((chat.ended_at - chat.started_at).total_seconds())
-    email = chat.resident.email if chat.resident is not None else None
+    email = present(chat.resident.email) if chat.resident is not None else None
     return schemas.RawEvent(
         id=chat.conversation_id,
         channel=schemas.Channel.WEB,
@@ -87,7 +83,7 @@ def to_raw_event(chat: Transcript, source: str = "webchat") -> schemas.RawEvent:
         text="\n".join(t for t in resident_text if t),
         subject=chat.topic,
         language=chat.language,
-        party=email or None,
+        party=email,
         party_kind="email" if email else None,
         metadata=metadata,
     )

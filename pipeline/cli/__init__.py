@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from pipeline.cli.args import LOG_LEVELS, log_level
 from pipeline.errors import SamenspelError
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -41,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="samenspel",
         description="samenspel: every channel of a municipality on one tagged, privacy-safe feed.",
     )
-    parser.add_argument("--log-level", default="INFO", help="log level (default INFO)")
+    parser.add_argument(
+        "--log-level", default="INFO", type=log_level, help=f"{', '.join(LOG_LEVELS)} (INFO)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for module_name in COMMAND_MODULES:
@@ -51,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SamenspelError as exc:  # raised by an argument's type, e.g. --offsets
+        print(f"samenspel: error: {exc}", file=sys.stderr)
+        return 2
     from pipeline.logs import configure_logging
 
     try:

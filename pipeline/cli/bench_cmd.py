@@ -9,17 +9,24 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pipeline.cli.args import int_range, positive_float
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench", help="measure throughput and latency on the local Kafka"
     )
-    parser.add_argument("--events", type=int, default=20_000, help="events per stage (20000)")
     parser.add_argument(
-        "--rate", type=float, default=1000.0, help="offered load of the latency stage, events/s"
+        "--events", type=int_range(100), default=20_000, help="events per stage (20000, ≥ 100)"
     )
     parser.add_argument(
-        "--duration", type=float, default=10.0, help="seconds of the latency stage (10)"
+        "--rate",
+        type=positive_float,
+        default=1000.0,
+        help="offered load of the latency stage, events/s",
+    )
+    parser.add_argument(
+        "--duration", type=positive_float, default=10.0, help="seconds of the latency stage (10)"
     )
     parser.add_argument(
         "--skip-webhook", action="store_true", help="do not measure the webhook receiver"

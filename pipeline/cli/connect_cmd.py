@@ -15,7 +15,9 @@ from typing import Any
 
 from connectors.contract import Connector, ConnectorConfig, WebhookConnector
 from connectors.registry import get_connector, load_connectors
+from pipeline.cli.args import port, positive_int
 from pipeline.errors import SamenspelError
+from pipeline.settings import Settings
 
 DEFAULT_CONNECT_PORT = 6070
 DEFAULT_WEBHOOK_PORT = 8080
@@ -30,16 +32,19 @@ def register(subparsers: Any) -> None:
     connect.add_argument("--config", type=Path, help="YAML file with the connector's config")
     connect.add_argument("--host", default=None, help="health/metrics address (default web_host)")
     connect.add_argument(
-        "--port", type=int, default=DEFAULT_CONNECT_PORT, help="health/metrics port (6070)"
+        "--port", type=port, default=DEFAULT_CONNECT_PORT, help="health/metrics port (6070)"
     )
     connect.set_defaults(func=_connect)
 
     hooks = subparsers.add_parser("webhooks", help="serve the webhook connectors")
     hooks.add_argument("--config", type=Path, help="YAML file: connector name -> config")
     hooks.add_argument("--host", default=None, help="listen address (default web_host)")
-    hooks.add_argument("--port", type=int, default=DEFAULT_WEBHOOK_PORT, help="port (8080)")
+    hooks.add_argument("--port", type=port, default=DEFAULT_WEBHOOK_PORT, help="port (8080)")
     hooks.add_argument(
-        "--max-body", type=int, default=1024 * 1024, help="largest request body in bytes (1 MiB)"
+        "--max-body",
+        type=positive_int,
+        default=1024 * 1024,
+        help="largest request body in bytes (1 MiB)",
     )
     hooks.set_defaults(func=_webhooks)
 
@@ -79,13 +84,21 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+def _check_pseudonym_key(settings: Settings) -> None:
+    """Refuse to start without a usable key: a short one would only fail later, in the worker."""
+    from pipeline.connect.runtime import require_pseudonym_key
+    from pipeline.privacy import Pseudonymiser
+
+    require_pseudonym_key(settings)
+    Pseudonymiser.from_settings(settings)  # raises a SamenspelError naming the problem
+
+
 def _connect(args: argparse.Namespace) -> int:
     from pipeline.connect.config import load_connector_config
-    from pipeline.connect.runtime import require_pseudonym_key
     from pipeline.settings import get_settings
 
     settings = get_settings()
-    require_pseudonym_key(settings)
+    _check_pseudonym_key(settings)
     cls = get_connector(args.name)
     if not issubclass(cls, Connector):
         raise SamenspelError(f"{args.name!r} is a webhook connector: run 'samenspel webhooks'")
@@ -129,11 +142,10 @@ async def _run_connector(
 
 def _webhooks(args: argparse.Namespace) -> int:
     from pipeline.connect.config import load_webhook_configs
-    from pipeline.connect.runtime import require_pseudonym_key
     from pipeline.settings import get_settings
 
     settings = get_settings()
-    require_pseudonym_key(settings)
+    _check_pseudonym_key(settings)
     hooks = {
         name: cls for name, cls in load_connectors().items() if issubclass(cls, WebhookConnector)
     }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from typing import get_args
 
 from pipeline.deadletters import Selection, parse_offsets, read_dead_letters, replay
 from pipeline.errors import SamenspelError
 from pipeline.settings import get_settings
+from schemas.deadletter import Stage
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,11 +26,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _selection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stage", help="parse, normalise, protect, tag, publish or connector")
+    parser.add_argument("--stage", choices=get_args(Stage), help="the stage that failed")
     parser.add_argument("--error-class", help="e.g. ValidationError, InvalidJson, TooLarge")
     parser.add_argument("--original-topic", help="full raw topic name")
     parser.add_argument("--since", type=_datetime, help="failed at or after (ISO 8601 with zone)")
-    parser.add_argument("--offsets", type=parse_offsets, help="dead-letter offsets N or N-M")
+    parser.add_argument("--offsets", type=_offsets, help="dead-letter offsets N or N-M")
 
 
 def _datetime(text: str) -> datetime:
@@ -39,6 +41,18 @@ def _datetime(text: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-30T09:00:00+01:00")
     return moment
+
+
+def _offsets(text: str) -> tuple[int, int]:
+    """``N`` or ``N-M`` with 0 <= N <= M; an empty or reversed range would silently match none."""
+    problem = argparse.ArgumentTypeError(f"expects N or N-M with 0 <= N <= M, got {text!r}")
+    try:
+        low, high = parse_offsets(text)
+    except SamenspelError:
+        raise problem from None
+    if low < 0 or high < low:
+        raise problem
+    return low, high
 
 
 def _selection(args: argparse.Namespace) -> Selection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.cli.args import positive_float, positive_int
 from pipeline.settings import get_settings
 
 
@@ -12,10 +13,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "demo", help="run Kafka, worker and connectors on simulated traffic and show the feed"
     )
     demo.add_argument(
-        "--rate", type=float, default=5.0, help="base events per second (default 5; bursts more)"
+        "--rate",
+        type=positive_float,
+        default=5.0,
+        help="base events per second (default 5; bursts more)",
     )
     demo.add_argument(
-        "--duration", type=float, help="stop after SECONDS of traffic (default: until Ctrl-C)"
+        "--duration",
+        type=positive_float,
+        help="stop after SECONDS of traffic (default: until Ctrl-C)",
     )
     demo.add_argument(
         "--no-kafka-start",
@@ -31,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     tail = subparsers.add_parser("tail", help="show the messages of a topic")
     tail.add_argument("topic", help="short name (interactions, deadletter, raw.phone) or full name")
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest message")
-    tail.add_argument("--max", type=int, dest="max_messages", help="stop after N messages")
+    tail.add_argument("--max", type=positive_int, dest="max_messages", help="stop after N messages")
     tail.add_argument("--topic-prefix", help="topic prefix (default SAMENSPEL_TOPIC_PREFIX)")
     tail.set_defaults(func=_tail)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline import local_kafka
+from pipeline.cli.args import int_range, port
 from pipeline.errors import SamenspelError
 
 
@@ -13,8 +14,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     start = actions.add_parser("start", help="resolve Kafka with Maven and start a local cluster")
-    start.add_argument("--nodes", type=int, default=1, help="number of combined nodes (default 1)")
-    start.add_argument("--port", type=int, default=9092, help="first broker port (default 9092)")
+    start.add_argument(
+        "--nodes", type=int_range(1, 9), default=1, help="number of combined nodes, 1-9 (default 1)"
+    )
+    start.add_argument("--port", type=port, default=9092, help="first broker port (default 9092)")
     start.set_defaults(func=_start)
     actions.add_parser("stop", help="stop the local cluster").set_defaults(func=_stop)
     actions.add_parser("status", help="show whether the local cluster runs").set_defaults(

@@ -21,6 +21,9 @@ from pipeline.errors import SamenspelError
 from pipeline.normalise import StageError
 from pipeline.settings import get_settings
 
+BOM = b"\xef\xbb\xbf"
+"""What Windows editors put before the first line of a UTF-8 file; not part of the JSON."""
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -33,11 +36,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def complete_event(line: bytes, line_number: int) -> bytes:
-    """Fill in what an offline input may omit; anything else is left for the chain to judge."""
+    """Fill in what an offline input may omit; anything else is left for the chain to judge.
+
+    A line that is not strict JSON (NaN, Infinity, a 400-digit number) is reported as such here:
+    the chain's lenient parser would accept it and then complain about the fields left out.
+    """
     try:
         data: Any = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return line  # the chain reports it as invalid JSON
+    except orjson.JSONDecodeError as exc:
+        if not _is_utf8(line):
+            return line  # the chain names the first byte that is not UTF-8
+        raise StageError("parse", f"not valid JSON: {exc}", "InvalidJson") from None
     if isinstance(data, dict):
         data.setdefault("id", hashlib.sha256(line).hexdigest()[:16])
         data.setdefault("source", "stdin")
@@ -46,11 +55,20 @@ def complete_event(line: bytes, line_number: int) -> bytes:
     return line
 
 
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def tag_stream(chain: Chain, lines: TextIO | Any, out: TextIO, err: TextIO) -> int:
     """Tag each line; errors go to ``err`` with their line number. Returns how many lines failed."""
     failed = 0
     for number, raw_line in enumerate(lines, start=1):
         line = raw_line.strip() if isinstance(raw_line, bytes) else raw_line.strip().encode()
+        line = line.removeprefix(BOM)
         if not line:
             continue
         try:

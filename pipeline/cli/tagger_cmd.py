@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
+
+from pipeline.cli.args import folds, fraction, positive_float, positive_int
+from pipeline.errors import SamenspelError
 
 DEFAULT_DATA = ("data/labelled/dev.jsonl", "data/labelled/train.jsonl")
 
@@ -23,11 +27,15 @@ def register(subparsers: Any) -> None:
     )
     train.add_argument("--out", default=None, help="model file (default: the packaged model.json)")
     train.add_argument(
-        "--c", type=float, default=3.0, help="inverse regularisation strength (3.0, by CV)"
+        "--c", type=positive_float, default=3.0, help="inverse regularisation strength (3.0, by CV)"
     )
-    train.add_argument("--min-df", type=int, default=2, help="minimum document frequency")
+    train.add_argument("--min-df", type=positive_int, default=2, help="minimum document frequency")
     train.add_argument(
-        "--cv", type=int, default=0, metavar="K", help="also cross-validate mixing weights, K folds"
+        "--cv",
+        type=folds,
+        default=0,
+        metavar="K",
+        help="also cross-validate mixing weights, K folds",
     )
     train.add_argument("--rules", default=None, help="rules file (default: packaged)")
     train.set_defaults(func=_train)
@@ -36,7 +44,7 @@ def register(subparsers: Any) -> None:
     evaluate.add_argument("file", help="labelled JSON lines")
     evaluate.add_argument("--rules", default=None, help="rules file (default: packaged)")
     evaluate.add_argument("--model", default=None, help="model file (default: packaged)")
-    evaluate.add_argument("--review-threshold", type=float, default=0.40)
+    evaluate.add_argument("--review-threshold", type=fraction, default=0.40)
     evaluate.set_defaults(func=_evaluate)
 
 
@@ -46,14 +54,17 @@ def _train(args: argparse.Namespace) -> int:
     from pipeline.tagging.rules import load_rules
     from pipeline.tagging.train import TrainConfig, cross_validate, train
 
+    out = Path(args.out) if args.out else DEFAULT_MODEL_PATH
+    _check_writable(out)
     rows = [row for path in args.data or DEFAULT_DATA for row in load_labelled(path)]
     rules, _ = load_rules(args.rules)
     config = TrainConfig(c=args.c, min_df=args.min_df)
     model = train(rows, config, rules)
-    out = Path(args.out) if args.out else DEFAULT_MODEL_PATH
     raw = model.to_json()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(raw)
+    try:
+        out.write_bytes(raw)
+    except OSError as exc:
+        raise SamenspelError(f"cannot write the model to {out}: {exc.strerror or exc}") from None
     print(f"wrote {out}: {len(model.weights)} features, {len(raw)} bytes, model-{model.digest}")
     if args.cv:
         result = cross_validate(rows, rules, folds=args.cv, config=config)
@@ -66,6 +77,18 @@ def _train(args: argparse.Namespace) -> int:
             )
         print(f"cv joint weight {result.weights.joint}")
     return 0
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an output path before training (which takes minutes), not after it."""
+    if out.is_dir():
+        raise SamenspelError(f"--out {out} is a folder: give a file name")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SamenspelError(f"cannot create {out.parent}: {exc.strerror or exc}") from None
+    if not os.access(out.parent, os.W_OK):
+        raise SamenspelError(f"cannot write the model to {out}: {out.parent} is not writable")
 
 
 def _evaluate(args: argparse.Namespace) -> int:

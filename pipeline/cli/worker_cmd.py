@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.cli.args import non_empty, port
 from pipeline.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("worker", help="run the stream processor")
-    parser.add_argument("--web-port", type=int, help="port of /health, /ready, /metrics, /stats")
-    parser.add_argument("--worker-id", help="name of this worker in dead letters and logs")
+    parser.add_argument("--web-port", type=port, help="port of /health, /ready, /metrics, /stats")
+    parser.add_argument(
+        "--worker-id", type=non_empty, help="name of this worker in dead letters and logs"
+    )
     parser.set_defaults(func=_run)
 
 
