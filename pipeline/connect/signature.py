@@ -51,7 +51,7 @@ def verify(
         if require_timestamp:
             raise SignatureError(f"missing {TIMESTAMP_HEADER}")
     else:
-        if not timestamp.isdigit():
+        if not (timestamp.isascii() and timestamp.isdigit()):  # "²".isdigit() is True
             raise SignatureError(f"{TIMESTAMP_HEADER} must be unix seconds")
         if abs(now - int(timestamp)) > window:
             raise SignatureError(f"{TIMESTAMP_HEADER} outside the ±{window:.0f} s window")

@@ -128,6 +128,10 @@ class WebhookReceiver:
         except ValueError as exc:
             self.replays.release(replay_key)
             return _error(400, f"cannot parse body: {type(exc).__name__}")
+        except Exception as exc:  # a connector bug: nothing is stored, so a retry is no replay
+            self.replays.release(replay_key)
+            _log.error("webhook parse failed", connector=name, error_class=type(exc).__name__)
+            return _error(500, "cannot parse body: internal error, nothing stored")
         try:
             await self._ingest(name, records)
         except SinkError as exc:

@@ -258,3 +258,39 @@ def test_connector_without_secret_is_refused() -> None:
     connector = EchoWebhook(EchoWebhookConfig.model_construct(secret=None))
     with pytest.raises(SamenspelError, match="no secret"):
         endpoint_for(connector)
+
+
+def test_a_crashing_parser_answers_500_and_the_retry_is_no_replay(
+    sink: MemorySink, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connector bug stores nothing; the sender's retry must not be refused with 409."""
+    original = EchoWebhook.parse
+    calls = []
+
+    def parse_once_broken(self: EchoWebhook, body: bytes, headers: Any) -> Any:
+        calls.append(body)
+        if len(calls) == 1:
+            raise RuntimeError("connector bug")
+        return original(self, body, headers)
+
+    monkeypatch.setattr(EchoWebhook, "parse", parse_once_broken)
+
+    async def scenario(client: Client) -> None:
+        failed = await client.post("/hooks/echo", data=BODY, headers=signed(BODY))
+        assert failed.status == 500 and sink.produced == []
+        retried = await client.post("/hooks/echo", data=BODY, headers=signed(BODY))
+        assert retried.status == 200
+        assert [r.key for r in sink.on("t.raw.web")] == [b"m1", b"m2"]
+
+    with_client(sink, clock, scenario)
+
+
+def test_a_non_ascii_digit_timestamp_gets_401(sink: MemorySink, clock: Clock) -> None:
+    """'²' passes str.isdigit but is no unix time: refused as unauthentic, not a 500."""
+    headers = {"X-Hub-Signature-256": sign(SECRET, BODY, "²"), "X-Samenspel-Timestamp": "²"}
+
+    async def scenario(client: Client) -> None:
+        response = await client.post("/hooks/echo", data=BODY, headers=headers)
+        assert response.status == 401 and sink.produced == []
+
+    with_client(sink, clock, scenario)
