@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 import orjson
 import yaml
@@ -28,6 +28,8 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SamenspelError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SamenspelError(f"config {path} is not UTF-8 text (byte {exc.start})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -39,13 +41,16 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return {str(key): value for key, value in loaded.items()}
 
 
-def _env_value(raw: str) -> Any:
-    """A JSON list or object stays structured; anything else is a string pydantic may convert."""
+def _env_value(raw: str, annotation: Any) -> Any:
+    """A JSON list or object stays structured; for a list field ``a,b`` is a list too; anything
+    else is a string pydantic may convert."""
     if raw[:1] in ("[", "{"):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             return raw
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return [part.strip() for part in raw.split(",") if part.strip()]
     return raw
 
 
@@ -57,7 +62,7 @@ def env_overrides(
     for name, field in model.model_fields.items():
         for candidate in (name, field.alias):
             if candidate and f"{prefix}{candidate.upper()}" in env:
-                found[candidate] = _env_value(env[f"{prefix}{candidate.upper()}"])
+                found[candidate] = _env_value(env[f"{prefix}{candidate.upper()}"], field.annotation)
                 break
     return found
 

@@ -139,6 +139,18 @@ def test_bad_config_is_one_readable_error(tmp_path: Path, text: str, message: st
     assert "\n" not in str(caught.value)
 
 
+def test_comma_separated_env_list_and_non_utf8_config(tmp_path: Path) -> None:
+    """A list field also takes ``a, b`` from the environment; a non-UTF-8 file is one line."""
+    file = tmp_path / "c.yaml"
+    file.write_text("path: x\n")
+    env = {"SAMENSPEL_CONNECTOR_HASHTAGS": "gemeente, afval,"}
+    config = load_connector_config("demo", DemoConfig, file, env)
+    assert isinstance(config, DemoConfig) and config.hashtags == ["gemeente", "afval"]
+    file.write_bytes(b"path: \xff\n")
+    with pytest.raises(SamenspelError, match=r"c\.yaml is not UTF-8 text \(byte 6\)$"):
+        load_connector_config("demo", DemoConfig, file, {})
+
+
 def test_missing_config_file_is_reported(tmp_path: Path) -> None:
     """A config path that does not exist is named in the error."""
     with pytest.raises(SamenspelError, match=r"cannot read config .*nope\.yaml"):
