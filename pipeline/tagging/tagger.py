@@ -433,7 +433,8 @@ class Tagger:
                 "municipality_role": self._municipality_roles[third - _MUNICIPALITY],
                 "confidence": confidence,
                 "reasons": reasons,
-                "needs_review": confidence < self.review_threshold,
+                # no words (empty, only emoji or punctuation): the labels are the channel's prior
+                "needs_review": confidence < self.review_threshold or not distinct,
                 "tagger_version": self.version,
             },
         )

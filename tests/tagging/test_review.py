@@ -25,6 +25,14 @@ def test_vague_message_is_less_certain(tagger: Tagger) -> None:
     assert vague.needs_review
 
 
+@pytest.mark.parametrize("text", ["", "🙂🙂", "...", "  !? "])
+def test_message_without_words_needs_review(tagger: Tagger, text: str) -> None:
+    """Nothing to judge but the channel: flagged whatever the confidence of the prior."""
+    tags = tagger.tag(text, channel="web")
+    assert tags.needs_review
+    assert not Tagger.load(review_threshold=0.0).tag("ok", channel="web").needs_review
+
+
 def test_threshold_out_of_range() -> None:
     """A threshold outside [0, 1] is refused."""
     with pytest.raises(SamenspelError, match="review threshold"):
