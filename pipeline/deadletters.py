@@ -69,10 +69,20 @@ class Selection:
         if self.offsets and not self.offsets[0] <= record.offset <= self.offsets[1]:
             return False
         if self.since:
-            failed_at = record.headers.get("failed_at")
-            if not failed_at or datetime.fromisoformat(failed_at) < self.since:
+            failed_at = _aware_time(record.headers.get("failed_at"))
+            if failed_at is None or failed_at < self.since:
                 return False
         return True
+
+
+def _aware_time(text: str | None) -> datetime | None:
+    """A header's ISO time with its zone, or None when missing, malformed or without a zone
+    (another producer's record must not stop a listing; it cannot be placed in time)."""
+    try:
+        moment = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def parse_offsets(text: str) -> tuple[int, int]:

@@ -224,3 +224,27 @@ def test_cli_unreachable_bootstrap_server_is_one_line() -> None:
     assert result.returncode == 1
     assert "no Kafka broker answers at 127.0.0.1:1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("failed_at", "selected"),
+    [
+        ("2026-11-30T12:00:00+00:00", True),
+        ("2026-11-29T12:00:00+00:00", False),
+        ("2026-11-30T12:00:00", False),  # no zone: cannot be placed in time
+        ("not a time", False),
+        (None, False),
+    ],
+)
+def test_dead_letter_selection_since_survives_foreign_headers(
+    failed_at: str | None, selected: bool
+) -> None:
+    """--since skips a dead letter whose failed_at is missing, malformed or naive; no crash."""
+    from datetime import UTC, datetime
+
+    from pipeline.deadletters import DeadLetterRecord, Selection
+
+    headers = {} if failed_at is None else {"failed_at": failed_at}
+    record = DeadLetterRecord(0, 1, None, None, headers)
+    since = Selection(since=datetime(2026, 11, 30, tzinfo=UTC))
+    assert since.matches(record) is selected
