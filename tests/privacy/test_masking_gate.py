@@ -8,23 +8,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.privacy import mask_text
-from pipeline.privacy import masking as m
+from pipeline.privacy.masking import mask as m
+from pipeline.privacy.masking.address import mask_addresses
+from pipeline.privacy.masking.bsn import mask_bsns
+from pipeline.privacy.masking.email import mask_emails
+from pipeline.privacy.masking.iban import mask_ibans
+from pipeline.privacy.masking.phone import mask_phones
+from pipeline.privacy.masking.postcode import mask_postcodes
+from pipeline.privacy.masking.scan import Scan
 
 
 def _ungated(text: str) -> m.MaskResult:
     """mask_text as it was before the gate: every detector runs on every text."""
-    scan = m._Scan()
-    text = m._mask_emails(text, scan)
+    scan = Scan()
+    text = mask_emails(text, scan)
     runs = [(found.start(), found.group(0)) for found in m._LONG_RUN.finditer(text)]
     if runs:
         original = text
         if any(m._IBAN_HEAD.search(original, max(0, at - 12), at + 2) for at, _ in runs):
-            text = m._mask_ibans(text, scan)
+            text = mask_ibans(text, scan)
         if any(m._has_phone_start(original, at, run) for at, run in runs):
-            text = m._mask_phones(text, scan)
-        text = m._mask_bsns(text, scan)
-    text = m._mask_addresses(text, scan)
-    text = m._mask_postcodes(text, scan)
+            text = mask_phones(text, scan)
+        text = mask_bsns(text, scan)
+    text = mask_addresses(text, scan)
+    text = mask_postcodes(text, scan)
     return m.MaskResult(text, MappingProxyType(scan.found), scan.postcode4)
 
 
