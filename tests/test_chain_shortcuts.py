@@ -115,20 +115,23 @@ def test_serialise_equals_model_dump_and_orjson(interaction: Interaction) -> Non
     assert _serialised(interaction) == _reference(interaction)
 
 
+class FixedTagger:
+    """The same tags for every text: these tests are about what the chain does around tagging."""
+
+    def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
+        return Tags(
+            perspective=Perspective.BUURTEN,
+            citizen_role=CitizenRole.KLANT,
+            municipality_role=MunicipalityRole.LEVEREN,
+            confidence=0.5,
+            reasons=["r"],
+            needs_review=False,
+            tagger_version="t",
+        )
+
+
 def test_the_direct_path_is_taken_for_what_the_chain_builds() -> None:
     """Parsed offsets and now(UTC) are whole minutes, confidence is a float: no fallback."""
-
-    class FixedTagger:
-        def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
-            return Tags(
-                perspective=Perspective.BUURTEN,
-                citizen_role=CitizenRole.KLANT,
-                municipality_role=MunicipalityRole.LEVEREN,
-                confidence=0.5,
-                reasons=["r"],
-                needs_review=False,
-                tagger_version="t",
-            )
 
     chain = Chain(FixedTagger(), Pseudonymiser(b"k" * 32), max_event_bytes=1 << 20)
     value = orjson.dumps(
@@ -207,19 +210,7 @@ def test_non_ascii_events_are_still_checked_for_utf8() -> None:
 def test_masked_text_longer_than_the_limit_is_clipped_to_stay_valid() -> None:
     """Placeholders outgrow short e-mail addresses: the feed's length limits still hold."""
 
-    class EchoTagger:
-        def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
-            return Tags(
-                perspective=Perspective.BUURTEN,
-                citizen_role=CitizenRole.KLANT,
-                municipality_role=MunicipalityRole.LEVEREN,
-                confidence=0.5,
-                reasons=[],
-                needs_review=False,
-                tagger_version="t",
-            )
-
-    chain = Chain(EchoTagger(), Pseudonymiser(b"k" * 32), max_event_bytes=1 << 20)
+    chain = Chain(FixedTagger(), Pseudonymiser(b"k" * 32), max_event_bytes=1 << 20)
     text = ("a@b.nl " * 3000)[:20_000]
     subject = ("x@y.io " * 80)[:500]
     interaction = chain.process_bytes(_raw(text=text, subject=subject))
