@@ -15,6 +15,7 @@ id is the public reference (unique per submission, so a re-sent registration get
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -62,10 +63,14 @@ class OpenFormsConfig(WebhookConfig):
     )
     text_fields: list[str] = Field(
         default_factory=list,
-        description="Component keys joined into the text; empty = every multi-word string value.",
+        description=(
+            "Component keys joined into the text; empty = every multi-word string value whose key"
+            " does not name personal data (naam/name, adres/address, straat, telefoon/phone, ...)."
+        ),
     )
     bsn_fields: list[str] = Field(
-        default_factory=lambda: ["bsn", "burgerservicenummer"], description="Keys holding a BSN."
+        default_factory=lambda: ["bsn", "auth_bsn", "burgerservicenummer"],
+        description="Keys holding a BSN (auth_bsn: the DigiD login's BSN, as Open Forms names it).",
     )
     email_fields: list[str] = Field(
         default_factory=lambda: ["email", "eMailadres", "emailadres"],
@@ -79,6 +84,16 @@ class OpenFormsConfig(WebhookConfig):
         default_factory=list,
         description="Component keys copied to metadata (choices, categories; never identifiers).",
     )
+
+
+_PERSONAL_KEY = re.compile(
+    r"naam|name|adres|address|straat|street|woonplaats|city|telefoon|phone|mobiel|mobile|mail"
+    r"|bsn|iban|rekening|geboorte|birth",
+    re.IGNORECASE,
+)
+"""Component keys whose answers are about the person, not the matter: a form's "voornaam" of
+"Anne Marie" or "adres" of "Kerkstraat 1" is not what the resident wants to tell the municipality,
+and masking does not remove names."""
 
 
 def _first_string(values: Mapping[str, JsonValue], keys: list[str]) -> str | None:
@@ -105,7 +120,11 @@ def _text(values: Mapping[str, JsonValue], config: OpenFormsConfig) -> str:
         keys = config.text_fields
     else:
         skip = {*config.bsn_fields, *config.email_fields, *config.postcode_fields}
-        keys = [k for k, v in values.items() if k not in skip and isinstance(v, str) and " " in v]
+        keys = [
+            k
+            for k, v in values.items()
+            if k not in skip and not _PERSONAL_KEY.search(k) and isinstance(v, str) and " " in v
+        ]
     parts = [values[k] for k in keys if isinstance(values.get(k), str)]
     return "\n".join(str(part).strip() for part in parts if str(part).strip())
 

@@ -69,3 +69,26 @@ def test_overlong_postcode_is_bad_not_a_crash() -> None:
     payload["values"]["postcode"] = "1" * 40
     record = _parse(json.dumps(payload).encode())
     assert isinstance(record, BadRecord) and "postcode" in record.reason
+
+
+def test_default_text_skips_answers_about_the_person_and_auth_bsn_is_the_party() -> None:
+    """Names, addresses and phone numbers typed into a form are not the message; the DigiD
+    login's BSN (auth_bsn, as Open Forms sends it) is the party."""
+    body = json.loads(sample("open_forms/submission_bsn.json"))
+    values = body["values"]
+    values["auth_bsn"] = values.pop("bsn")
+    values |= {
+        "voornaam": "Anne Marie",
+        "achternaam": "van der Berg",
+        "straatnaam": "Lange Nieuwstraat",
+        "telefoonnummer": "06 1234 5678",
+        "opmerking": "Graag snel contact over de hoogte.",
+    }
+    record = _parse(json.dumps(body).encode())
+    assert isinstance(record, SourceRecord)
+    event = record.event
+    assert (event.party, event.party_kind) == ("111222333", "bsn")
+    assert event.text.splitlines() == [
+        values["toelichting"],
+        "Graag snel contact over de hoogte.",
+    ]
