@@ -59,9 +59,13 @@ def load_topic_specs(prefix: str, path: Path = TOPICS_FILE) -> list[TopicSpec]:
     """Parse and validate the topics file; names get the configured prefix."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise SamenspelError(f"topics file {path} must be a mapping with a 'topics' section")
         parsed = _TopicsFile.model_validate(data)
     except OSError as exc:
         raise SamenspelError(f"cannot read topics file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise SamenspelError(f"topics file {path} is not UTF-8 text (byte {exc.start})") from None
     except yaml.YAMLError as exc:
         raise SamenspelError(f"topics file {path} is not valid YAML: {exc}") from None
     except ValidationError as exc:

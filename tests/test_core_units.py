@@ -149,6 +149,23 @@ def test_a_broken_topics_file_names_the_problem(tmp_path: Path) -> None:
         load_topic_specs("x", bad)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"root:x:0:0:root:/root:/bin/bash\n", "must be a mapping with a 'topics' section"),
+        (b"- a\n- b\n", "must be a mapping with a 'topics' section"),
+        (b"topics: \xff\n", "is not UTF-8 text"),
+    ],
+)
+def test_a_topics_file_that_is_no_mapping_is_one_readable_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "topics.yaml"
+    bad.write_bytes(content)
+    with pytest.raises(SamenspelError, match=message):
+        load_topic_specs("x", bad)
+
+
 def test_bad_settings_give_one_readable_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """A malformed bootstrap list is reported as one line naming the setting."""
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "no-port-here")
