@@ -208,16 +208,16 @@ class Tagger:
     # -- decoding ---------------------------------------------------------------------------
 
     @staticmethod
-    def _joint_table(model: LinearModel) -> dict[tuple[int, int], float]:
-        """Learned PMI of label pairs over the flat index (empty when the model has none)."""
-        table: dict[tuple[int, int], float] = {}
+    def _joint_table(model: LinearModel) -> list[list[float]] | None:
+        """Learned PMI of label pairs as a flat-index matrix (``[a][b]``, a's dimension first);
+        None when the model has none."""
+        if not any(model.joint.get(pair) for pair in PAIRS):
+            return None
+        table = [[0.0] * SIZE for _ in range(SIZE)]
         for a, b in PAIRS:
-            rows = model.joint.get((a, b))
-            if rows is None:
-                continue
-            for i, row in enumerate(rows):
+            for i, row in enumerate(model.joint.get((a, b), ())):
                 for j, value in enumerate(row):
-                    table[(OFFSETS[a] + i, OFFSETS[b] + j)] = value
+                    table[OFFSETS[a] + i][OFFSETS[b] + j] = value
         return table
 
     def _decode(self, score: list[float], w: Weights) -> Decision:
@@ -237,25 +237,32 @@ class Tagger:
                 w.temperature.get(dimension),
                 prob,
             )
-        if not (w.joint and self._joint):
+        joint, lam = self._joint, w.joint
+        if not (lam and joint):
             winners = [max(range(*SLICES[d]), key=prob.__getitem__) for d in DIMENSIONS]
             return Decision(score, prob, (winners[0], winners[1], winners[2]))
-        candidates = [
-            sorted(range(*SLICES[d]), key=prob.__getitem__, reverse=True)[: _TOP[d]]
-            for d in DIMENSIONS
-        ]
-        joint, lam = self._joint, w.joint
+        perspectives, citizens, municipalities = (
+            [(i, math.log(prob[i] + 1e-12)) for i in self._candidates(prob, d)] for d in DIMENSIONS
+        )
         best = -math.inf
-        first, second, third = (c[0] for c in candidates)
-        for p in candidates[0]:
-            lp = math.log(prob[p] + 1e-12)
-            for c in candidates[1]:
-                lc = lp + math.log(prob[c] + 1e-12) + lam * joint[(p, c)]
-                for m in candidates[2]:
-                    total = lc + math.log(prob[m] + 1e-12) + lam * (joint[(p, m)] + joint[(c, m)])
+        first, second, third = perspectives[0][0], citizens[0][0], municipalities[0][0]
+        for p, lp in perspectives:
+            joint_p = joint[p]
+            for c, lc in citizens:
+                lpc = lp + lc + lam * joint_p[c]
+                joint_c = joint[c]
+                for m, lm in municipalities:
+                    total = lpc + lm + lam * (joint_p[m] + joint_c[m])
                     if total > best:
                         best, first, second, third = total, p, c, m
         return Decision(score, prob, (first, second, third))
+
+    @staticmethod
+    def _candidates(prob: list[float], dimension: str) -> list[int]:
+        """The most probable labels of a dimension, most probable first, for the joint decoder."""
+        return sorted(range(*SLICES[dimension]), key=prob.__getitem__, reverse=True)[
+            : _TOP[dimension]
+        ]
 
     # -- fast path: cached per-word vectors -------------------------------------------------
 
