@@ -61,18 +61,18 @@ class Chain:
                 if event.party
                 else None
             )
+            location = event.location
+            if location is None:
+                postcode4 = content.postcode4
+                if postcode4 is None and event.address_text:
+                    postcode4 = mask_text(event.address_text).postcode4
+                location = Location(postcode4=postcode4) if postcode4 else None
         except Exception as exc:
             raise StageError(
                 "protect", f"{type(exc).__name__}: masking failed", type(exc).__name__
             ) from None
-        location = event.location
         masked = _within(content.text, limits.MAX_TEXT)
         subject = _within(subject, limits.MAX_SUBJECT) if subject else subject
-        if location is None and content.postcode4:
-            location = Location(postcode4=content.postcode4)
-        if location is None and event.address_text:
-            postcode4 = mask_text(event.address_text).postcode4
-            location = Location(postcode4=postcode4) if postcode4 else None
         return ProtectedEvent(event, masked, subject, party, location)
 
     def tag(self, protected: ProtectedEvent) -> Tags:

@@ -335,3 +335,47 @@ def test_remember_writes_tables_and_returns_their_changelog_records() -> None:
         ("counts-log", key, 4),
     ]
     assert changes[-1].value == b"13"
+
+
+def test_an_unexpected_error_dead_letters_that_event_and_the_batch_goes_on() -> None:
+    """A bug on one event (not a StageError) would fail again on every retry: the event goes
+    to the dead letters as unpublishable, its neighbours to the feed, nothing raises."""
+    from types import SimpleNamespace
+
+    import orjson
+
+    from pipeline.chain import Chain
+    from pipeline.privacy import Pseudonymiser
+    from pipeline.tagging import Tagger
+    from pipeline.worker.batch import BatchProcessor
+
+    chain = Chain(Tagger.load(), Pseudonymiser(b"k" * 32), max_event_bytes=1 << 20)
+    process_bytes = chain.process_bytes
+
+    def buggy(value: bytes | None, received_at: Any = None) -> Any:
+        if value == b"boom":
+            raise RuntimeError("a bug")
+        return process_bytes(value, received_at)
+
+    chain.process_bytes = buggy  # type: ignore[method-assign]
+    processor = BatchProcessor(
+        chain=chain, feed="feed", deadletter="dead", seen=SimpleNamespace(data={}),
+        counts=None, worker_id="w", oin="0" * 20,
+    )  # fmt: skip
+
+    def raw(offset: int, value: bytes) -> Any:
+        return SimpleNamespace(topic="t.raw.web", partition=0, offset=offset, key=b"k", value=value)
+
+    def good(source_id: str) -> bytes:
+        when = "2026-11-30T10:00:00+01:00"
+        fields = {"id": source_id, "channel": "web", "source": "s", "occurred_at": when}
+        return orjson.dumps(fields | {"text": "lamp kapot"})
+
+    batch_ids: set[bytes] = set()
+    outputs = processor._process([raw(1, good("a")), raw(2, b"boom"), raw(3, good("b"))], batch_ids)
+    assert [o.topic for o in outputs] == ["feed", "dead", "feed"]
+    headers = dict(outputs[1].headers)
+    assert headers["samenspel_stage"] == b"publish"
+    assert headers["samenspel_error_class"] == b"RuntimeError"
+    assert headers["samenspel_error_message"] == b"RuntimeError: a bug"
+    assert outputs[1].value == b"boom" and len(batch_ids) == 2

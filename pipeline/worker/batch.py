@@ -140,23 +140,25 @@ class BatchProcessor:
         for message in messages:
             try:
                 interaction = self.chain.process_bytes(message.value)
+                key = interaction.id.encode()
+                if key in in_flight or key in seen:
+                    # in flight in this or a concurrent batch: that one is published or re-delivered
+                    duplicates += 1
+                    continue
+                output = Output(
+                    self.feed, key, serialise(interaction), feed_headers(interaction, oin=self.oin),
+                    message, interaction, partition=message.partition,
+                )  # fmt: skip
             except StageError as error:
                 outputs.append(self._dead_letter(message, error))
                 continue
-            key = interaction.id.encode()
-            if key in in_flight or key in seen:
-                # in flight in this or a concurrent batch: that one is published or re-delivered
-                duplicates += 1
+            except Exception as exc:  # a bug, not bad input: stopping would stall the partition
+                log.error("event not publishable", error_class=type(exc).__name__)
+                outputs.append(self._dead_letter(message, _unpublishable(exc)))
                 continue
             batch_ids.add(key)
             in_flight.add(key)
-            headers = feed_headers(interaction, oin=self.oin)
-            outputs.append(
-                Output(
-                    self.feed, key, serialise(interaction), headers, message, interaction,
-                    partition=message.partition,
-                )
-            )  # fmt: skip
+            outputs.append(output)
         if duplicates:
             metrics.DUPLICATES.labels(channel).inc(duplicates)
         return outputs
@@ -295,3 +297,13 @@ async def _topic_send(out: Output) -> Any:
 def seen_value(moment: float, partition: int) -> bytes:
     """The ``seen`` table's value: when an id was published and in which partition (for expiry)."""
     return f"{int(moment)}:{partition}".encode()
+
+
+def _unpublishable(exc: Exception) -> StageError:
+    """An unexpected error while building an event's feed record, as a dead-letter reason.
+
+    The chain turns bad input into a StageError of its stage; anything else is a bug that would
+    fail again on every retry. Dead-lettered, the event waits for the fix and a replay while its
+    partition moves on.
+    """
+    return StageError("publish", f"{type(exc).__name__}: {exc}"[:500], type(exc).__name__)
