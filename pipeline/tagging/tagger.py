@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.errors import SamenspelError
 from pipeline.tagging.labels import DIMENSIONS, LABELS, OFFSETS, SIZE, SLICES
@@ -87,9 +88,24 @@ class _Word:
 _STEM = attrgetter("stem")
 
 
-def _name(feature: str | tuple[str, str]) -> str:
-    """A model feature as shown in reasons: a stem, or two stems for a pair."""
-    return feature if isinstance(feature, str) else " ".join(feature)
+class _Scored(NamedTuple):
+    """What the fast path found in one message, for the tags and their reasons."""
+
+    decision: Decision
+    rows: list[int]
+    distinct: list[_Word]
+    phrases: list[Hit]
+    words: list[str]
+    stems: list[str]
+
+
+def _pair_words(pair: tuple[str, str], words: Sequence[str], stems: Sequence[str]) -> str:
+    """A model bigram as reasons show it: its first two words in the message, as written."""
+    first, second = pair
+    for i in range(len(stems) - 1):
+        if stems[i] == first and stems[i + 1] == second:
+            return f"{words[i]} {words[i + 1]}"
+    return f"{first} {second}"
 
 
 def _softmax(
@@ -190,15 +206,19 @@ class Tagger:
     def explain(self, analysis: Analysis, decision: Decision) -> list[str]:
         """Reasons for a decision of the reference path (same text as :meth:`tag` gives)."""
         w = self.rules.weights
-        contributions: list[tuple[str | tuple[str, str], Vector]] = []
-        for stem in dict.fromkeys(analysis.stems):
-            contributions.append((stem, self.model.stem_vector(stem)))
-        for pair in sorted(set(pairwise(analysis.stems))):
+        words, stems = analysis.words, analysis.stems
+        contributions: list[tuple[str, Vector]] = []
+        first_words: dict[str, str] = {}  # stem -> the first word with that stem, as written
+        for word, stem in zip(words, stems, strict=True):
+            first_words.setdefault(stem, word)
+        for stem, word in first_words.items():
+            contributions.append((word, self.model.stem_vector(stem)))
+        for pair in sorted(set(pairwise(stems))):
             vector = self._bigram_vector(pair, 1.0)
             if vector is not None:
-                contributions.append((pair, vector))
+                contributions.append((_pair_words(pair, words, stems), vector))
         model_w = [w.model.get(d) for d in DIMENSIONS for _ in LABELS[d]]
-        names = [_name(name) for name, _ in contributions]
+        names = [name for name, _ in contributions]
         scaled = [tuple(m * v for m, v in zip(model_w, vec, strict=True))
                   for _, vec in contributions]  # fmt: skip
         shares = [_top_shares(names, [v[index] for v in scaled]) for index in decision.winners]
@@ -307,6 +327,7 @@ class Tagger:
         ]
         self._rows.freeze_head()
         self._bigram_keys = frozenset(self._bigram_rows)
+        self._bigram_of_row = {row: pair for pair, row in self._bigram_rows.items()}
         self._prepare_reasons(w)
         self._phrase_starts = frozenset(self.matcher.phrase_starts())
         self._independent = not (w.joint and self._joint) and not (w.coherence and self._coherence)
@@ -356,7 +377,7 @@ class Tagger:
             amount = entry.weight * hit.multiplier
             for i, v in enumerate(self._columns[entry.index]):
                 mixed[i] += amount * v
-        return _Word(stem, self._add_row(mixed, model, stem), self._rule_hits(hits))
+        return _Word(stem, self._add_row(mixed, model, word), self._rule_hits(hits))
 
     def _rule_hits(self, hits: Iterable[Hit]) -> tuple[_RuleHit, ...]:
         entries = self.matcher.entries
@@ -389,9 +410,7 @@ class Tagger:
             winners.append(index)
         return Decision(score, prob, (winners[0], winners[1], winners[2]))
 
-    def _fast(
-        self, text: str, channel: str, subject: str | None
-    ) -> tuple[Decision, list[int], list[_Word], list[Hit]]:
+    def _fast(self, text: str, channel: str, subject: str | None) -> _Scored:
         """Decision, model rows (distinct words, then bigrams), first word of each stem, phrases."""
         base = self._base.get(channel)  # the row of the channel's bias and prior
         if base is None:
@@ -421,17 +440,18 @@ class Tagger:
             decision = self._decode_fast(score)
         else:
             decision = self._decode(score, self.rules.weights)
-        return decision, rows, distinct, phrases
+        return _Scored(decision, rows, distinct, phrases, words, stems)
 
     def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
         """Tag one message whose identifiers are already replaced by placeholders."""
-        decision, rows, distinct, phrases = self._fast(text, channel, subject)
+        decision, rows, distinct, phrases, words, stems = self._fast(text, channel, subject)
         hits: list[_RuleHit] = [hit for info in distinct if info.hits for hit in info.hits]
         if phrases:
             hits.extend(self._rule_hits(phrases))
         confidence = decision.confidence
         first, second, third = decision.winners
-        reasons = self._reasons(channel, hits, self._model_shares(rows, decision), decision)
+        shares = self._model_shares(rows, decision, words, stems)
+        reasons = self._reasons(channel, hits, shares, decision)
         return construct(
             Tags,
             {
@@ -446,7 +466,13 @@ class Tagger:
             },
         )
 
-    def _model_shares(self, rows: list[int], decision: Decision) -> list[list[tuple[str, float]]]:
+    def _model_shares(
+        self,
+        rows: list[int],
+        decision: Decision,
+        words: Sequence[str] = (),
+        stems: Sequence[str] = (),
+    ) -> list[list[tuple[str, float]]]:
         """Per winning label: its three largest model contributions (name, value), largest first.
 
         Only contributions towards the label are named (a reason says why, not why not); of equal
@@ -460,7 +486,7 @@ class Tagger:
         shares = table.model.take(rows, axis=0).take(winners, axis=1)
         order = (-shares).argsort(axis=0, kind="stable")[:3].T.tolist()
         values = shares.T.tolist()
-        names = self._row_names
+        names, bigram_of_row = self._row_names, self._bigram_of_row
         out: list[list[tuple[str, float]]] = []
         for ranked, column in zip(order, values, strict=True):
             shown = []
@@ -468,7 +494,10 @@ class Tagger:
                 value = column[k]
                 if not value >= _MIN_SHOWN:
                     break
-                shown.append((names[rows[k]], value))
+                row = rows[k]
+                pair = bigram_of_row.get(row)
+                name = names[row] if pair is None else _pair_words(pair, words, stems)
+                shown.append((name, value))
             out.append(shown)
         return out
 

@@ -103,3 +103,19 @@ def test_a_full_row_table_is_reset_between_messages_with_the_same_tags(tagger: T
         )
     assert small._rows.resets >= 10
     assert small._rows.size - small._rows.fixed < 200
+
+
+def test_reasons_name_model_words_as_written_not_their_stems(tagger: Tagger) -> None:
+    """A person reads 'inkomen' and 'korting', not the stems 'inkoom' and 'kort'; a bigram is
+    named by its first two words in the message."""
+    from pipeline.tagging.tagger import _pair_words
+
+    text = "mw vraagt of ze met de stadspas korting krijgt, heeft een laag inkomen"
+    model_lines = [r for r in tagger.tag(text, channel="phone").reasons if " model: " in r]
+    named = " ".join(model_lines)
+    assert "'inkomen'" in named and "'korting'" in named
+    assert "'inkoom'" not in named and "'kort'" not in named
+    words = ["de", "containers", "werden", "niet", "geleegd"]
+    stems = ["de", "container", "werd", "niet", "geleegd"]
+    assert _pair_words(("werd", "niet"), words, stems) == "werden niet"
+    assert _pair_words(("x", "y"), words, stems) == "x y"
