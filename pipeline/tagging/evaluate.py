@@ -150,13 +150,20 @@ def evaluate_file(path: str | Path, tag_fn: Callable[[dict[str, Any]], Tags]) ->
     return report
 
 
+def _label_id(value: Any) -> Any:
+    """A label as people write it ("Burgers en bedrijven") as its id ("burgers_en_bedrijven")."""
+    if not isinstance(value, str):
+        return value
+    return "_".join(value.strip().lower().replace("-", " ").split())
+
+
 def _gold(row: Mapping[str, Any], where: str) -> tuple[dict[str, str], str | None]:
     """The gold labels of a row, at its top level or nested under one of GOLD_CONTAINERS."""
     candidates: list[tuple[Any, str | None]] = [(row, None)]
     candidates += [(row.get(key), key) for key in GOLD_CONTAINERS]
     for source, container in candidates:
         if isinstance(source, Mapping) and all(d in source for d in DIMENSIONS):
-            gold = {d: source[d] for d in DIMENSIONS}
+            gold = {d: _label_id(source[d]) for d in DIMENSIONS}
             for dim, label in gold.items():
                 if label not in LABELS[dim]:
                     raise SamenspelError(

@@ -197,7 +197,8 @@ def test_trained_model_learns_label_pairs_and_rule_trust(labelled: Path) -> None
 
 
 def test_evaluate_file_reads_nested_gold_and_reports_untaggable_rows(tmp_path: Path) -> None:
-    """Gold labels may sit under "tags"/"labels"; a row tag_fn refuses is listed, not scored."""
+    """Gold labels may sit under "tags"/"labels", written as people write them; a row tag_fn
+    refuses is listed, not scored."""
     gold = {
         "perspective": "buurten",
         "citizen_role": "initiatiefnemer",
@@ -210,6 +211,15 @@ def test_evaluate_file_reads_nested_gold_and_reports_untaggable_rows(tmp_path: P
             for row in [
                 {"channel": "web", "text": "a", "tags": gold},
                 {"channel": "web", "text": "b", "labels": gold},
+                {
+                    "channel": "web",
+                    "text": "d",
+                    "labels": {
+                        "perspective": "Buurten",
+                        "citizen_role": "Initiatiefnemer",
+                        "municipality_role": " faciliteren",
+                    },
+                },
                 {"channel": "fax", "text": "c", **gold},
             ]
         )
@@ -225,10 +235,10 @@ def test_evaluate_file_reads_nested_gold_and_reports_untaggable_rows(tmp_path: P
         return _tags("buurten")
 
     report = evaluate_file(path, tag_fn)
-    assert report.total == 2 and report.failed == ["line 3: unknown channel 'fax'"]
+    assert report.total == 3 and report.failed == ["line 4: unknown channel 'fax'"]
     assert report.dimensions["perspective"].accuracy == 1.0
     assert all("tags" not in e and "labels" not in e for e in seen)
-    assert report.render().startswith("could not be tagged: line 3")
+    assert report.render().startswith("could not be tagged: line 4")
 
 
 @pytest.mark.parametrize(
