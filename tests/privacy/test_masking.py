@@ -112,3 +112,21 @@ def test_mask_value_recurses_into_metadata() -> None:
         "notes": ["bel [TELEFOON]", {"n": 3, "ok": True}],
         "x": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("+31 6 1234 5678 123456782", "[TELEFOON] [BSN]"),
+        ("06 1234 5678 123456782", "[TELEFOON] [BSN]"),
+        ("+31 6 1234 5678 12345", "[TELEFOON] 12345"),
+        ("tel 020 123 4567 2024", "tel [TELEFOON] 2024"),
+        ("123456782 123456782", "[BSN] [BSN]"),
+        ("0800 1234 5678 999", "0800 1234 5678 999"),
+        ("kenmerk 123456782 12", "kenmerk 123456782 12"),
+    ],
+)
+def test_an_identifier_written_before_another_number_still_goes(text: str, masked: str) -> None:
+    """A phone number or BSN followed by a space and more digits (found by the chain's property
+    test): the run of digits is not one number, its valid head is."""
+    assert mask_text(text).text == masked

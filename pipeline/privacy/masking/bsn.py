@@ -25,9 +25,12 @@ from pipeline.privacy.masking.scan import (
 )
 
 _BSN = re.compile(
-    rf"\d(?:\d{{8}}|\d{{3}}([.{SEP}])\d{{2}}\1\d{{3}}|\d{{2}}([.{SEP}])\d{{3}}\2\d{{3}}"
+    # nine digits in one block may stand before another number ("123456782 123456782"): a
+    # grouped spelling followed by a space and digits may be part of a longer grouped number
+    rf"\d(?:\d{{8}}(?![\w:]|[.,/{DASHES}]\d)"
+    rf"|(?:\d{{3}}([.{SEP}])\d{{2}}\1\d{{3}}|\d{{2}}([.{SEP}])\d{{3}}\2\d{{3}}"
     rf"|\d([.{SPACES}])\d{{3}}\3\d{{2}}\3\d{{2}}|\d{{7}}[{DASHES}]\d)"
-    rf"(?![\w:]|[.,/{SEP}]\d)"
+    rf"(?![\w:]|[.,/{SEP}]\d))"
 )
 # Right after a BSN label, nine digits in any grouping ("87 77 08 952", "bsn123456782") and eight
 # digits (a BSN that lost its leading zero) in the usual groupings; an 8-digit date is not one.

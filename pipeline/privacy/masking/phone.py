@@ -39,6 +39,7 @@ E164_WITHOUT_PLUS = "316"
 _E164_BARE = re.compile(rf"(?<![\d+]){E164_WITHOUT_PLUS}\d{{8}}{_PHONE_END}")
 _NUMBER_GOES_ON = re.compile(r"[.,:]\d|\s?%")  # as _PHONE_END: "08708609 20.37" is no number
 _PHONE_NON_BOUNDARY = frozenset("_+/,-")
+_SEPARATORS = frozenset(SEP)
 _E164_NON_BOUNDARY = frozenset("_+,-")  # "wa.me/31612345678"
 _HEX_LETTERS = frozenset("abcdefABCDEF")
 _URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -121,7 +122,26 @@ def _phone_replacement(match: re.Match[str], text: str, scan: Scan) -> str | Non
     number = _parse_phone(raw)
     if number is not None and _counts_as_phone(raw, number, text, start, strict=strict):
         return raw if _is_service_number(number) else scan.hit(PHONE)
+    cut = _valid_head(raw)
+    if cut is not None:
+        return scan.hit(PHONE) + _mask_phones_inside(raw[cut:], scan)
     return _mask_phones_inside(raw, scan)
+
+
+def _valid_head(raw: str) -> int | None:
+    """Where the longest valid phone number at the start of ``raw`` ends, cut at a separator.
+
+    A candidate may run a phone number into the next number ("+31 6 1234 5678 123456782": a
+    phone number and a BSN side by side); ``phonenumbers``' matcher rejects the whole run and
+    does not try its parts.
+    """
+    for cut in range(len(raw) - 1, _MIN_PHONE_DIGITS - 1, -1):
+        if raw[cut] not in _SEPARATORS or raw[cut - 1] in _SEPARATORS:
+            continue
+        number = _parse_phone(raw[:cut])
+        if number is not None and phonenumbers.is_valid_number(number):
+            return None if _is_service_number(number) else cut
+    return None
 
 
 def _phone_start(text: str, start: int, end: int, raw: str) -> bool | None:
