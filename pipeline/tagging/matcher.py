@@ -128,6 +128,15 @@ class Matcher:
         found.extend(self.phrase_hits(words, stems))
         return found
 
+    @property
+    def phrase_multiplier(self) -> float:
+        """The multiplier of every phrase hit."""
+        return self._phrase
+
+    def phrases(self) -> dict[tuple[str, str], list[tuple[tuple[str, ...], int]]]:
+        """Every phrase's stems and entry, by its first two stems (in the order matched)."""
+        return {start: list(found) for start, found in self._phrases.items()}
+
     def phrase_starts(self) -> list[tuple[str, str]]:
         """The first two stems of every phrase: a message without any of them has no phrase."""
         return list(self._phrases)

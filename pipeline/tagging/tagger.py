@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.errors import SamenspelError
+from pipeline.tagging import native
 from pipeline.tagging.labels import DIMENSIONS, LABELS, OFFSETS, SIZE, SLICES
 from pipeline.tagging.matcher import Hit, Matcher
 from pipeline.tagging.model import PAIRS, ZERO, LinearModel, Vector, features
@@ -76,13 +77,16 @@ _RuleHit = tuple[int, str, str, float]
 label's score (rules weight plus the model's trust in that rule score, times the hit's amount)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
-    """One word's analysis, cached: its stem, its row in the row table and its rule hits."""
+class _Word(NamedTuple):
+    """One word's analysis, cached: its stem, its row in the row table, its rule hits and its
+    stem's id (stems of model bigrams and phrase starts first; the compiled core compares ids).
+
+    A tuple, so that the compiled core reads its fields by position."""
 
     stem: str
     row: int
     hits: tuple[_RuleHit, ...]
+    stem_id: int
 
 
 _STEM = attrgetter("stem")
@@ -327,18 +331,59 @@ class Tagger:
         ]
         self._rows.freeze_head()
         self._bigram_keys = frozenset(self._bigram_rows)
+        self._phrase_starts = frozenset(self.matcher.phrase_starts())
+        phrase_stems = {s for found in self.matcher.phrases().values() for p, _ in found for s in p}
+        fixed_stems = sorted({s for pair in self._bigram_keys for s in pair} | phrase_stems)
+        self._fixed_stem_ids = {stem: i for i, stem in enumerate(fixed_stems)}
+        self._stem_ids: dict[str, int] = {}  # other stems, numbered after the fixed ones
         self._bigram_of_row = {row: pair for pair, row in self._bigram_rows.items()}
         self._prepare_reasons(w)
-        self._phrase_starts = frozenset(self.matcher.phrase_starts())
         self._independent = not (w.joint and self._joint) and not (w.coherence and self._coherence)
         self._spans = [(*SLICES[d], w.temperature.get(d)) for d in DIMENSIONS]
         self._words = _WordCache(self._analyse_word)
+        self._native = self._native_scorer(w)
+
+    def _native_scorer(self, w: Weights) -> native.Scorer | None:
+        """The compiled core over this tagger's tables, or None when it was not built."""
+        if native.Scorer is None:
+            return None
+        ids = self._fixed_stem_ids
+        size = len(ids)
+        phrases = self.matcher.phrases()
+        pairs: dict[int, tuple[int, int, list[tuple[tuple[int, ...], int]]]] = {}
+        for rank, pair in enumerate(sorted(self._bigram_keys | set(phrases))):
+            row = self._bigram_rows.get(pair, -1)
+            found = [(tuple(ids[s] for s in stems), e) for stems, e in phrases.get(pair, [])]
+            pairs[ids[pair[0]] * size + ids[pair[1]]] = (row, rank, found)
+        return native.Scorer(
+            cache=self._words,
+            table=self._rows,
+            row_names=self._row_names,
+            pairs=pairs,
+            nfixed=size,
+            entries=[(e.index, e.rule, e.weight, self._own[e.index]) for e in self.matcher.entries],
+            phrase_multiplier=self.matcher.phrase_multiplier,
+            heads=self._heads,
+            dimension_of=self._dimension_of,
+            max_reason=_MAX_REASON,
+            max_reasons=limits.MAX_REASONS,
+            phrase_rows=self._phrase_rows,
+            size=SIZE,
+            spans=self._spans,
+            tops=[_TOP[d] for d in DIMENSIONS],
+            lam=w.joint if self._joint else 0.0,
+            joint=self._joint or [],
+            coherence_weight=w.coherence if self._coherence else 0.0,
+            coherence=self._coherence,
+            min_shown=_MIN_SHOWN,
+        )
 
     def _forget_words(self) -> None:
         """Drop every word's cached analysis and row (bigram, phrase and channel rows stay)."""
         self._rows.reset()
         del self._row_names[self._rows.fixed :]
         self._words.clear()
+        self._stem_ids.clear()
 
     def _add_row(self, mixed: Sequence[float], model: Sequence[float], name: str) -> int:
         self._row_names.append(name)
@@ -377,7 +422,11 @@ class Tagger:
             amount = entry.weight * hit.multiplier
             for i, v in enumerate(self._columns[entry.index]):
                 mixed[i] += amount * v
-        return _Word(stem, self._add_row(mixed, model, word), self._rule_hits(hits))
+        stem_id = self._fixed_stem_ids.get(stem)
+        if stem_id is None:
+            next_id = len(self._fixed_stem_ids) + len(self._stem_ids)
+            stem_id = self._stem_ids.setdefault(stem, next_id)
+        return _Word(stem, self._add_row(mixed, model, word), self._rule_hits(hits), stem_id)
 
     def _rule_hits(self, hits: Iterable[Hit]) -> tuple[_RuleHit, ...]:
         entries = self.matcher.entries
@@ -410,15 +459,20 @@ class Tagger:
             winners.append(index)
         return Decision(score, prob, (winners[0], winners[1], winners[2]))
 
-    def _fast(self, text: str, channel: str, subject: str | None) -> _Scored:
-        """Decision, model rows (distinct words, then bigrams), first word of each stem, phrases."""
-        base = self._base.get(channel)  # the row of the channel's bias and prior
+    def _words_of(self, text: str, channel: str, subject: str | None) -> tuple[int, list[str]]:
+        """The row of the channel's bias and prior, and the message's words."""
+        base = self._base.get(channel)
         if base is None:
             self._check_channel(channel)
             raise AssertionError  # unreachable: every known channel has a base vector
         words = tokenise(f"{subject}. {text}" if subject else text)
         if self._rows.full():
             self._forget_words()  # between messages: no index of a dropped row is held
+        return base, words
+
+    def _fast(self, text: str, channel: str, subject: str | None) -> _Scored:
+        """Decision, model rows (distinct words, then bigrams), first word of each stem, phrases."""
+        base, words = self._words_of(text, channel, subject)
         infos = list(map(self._words.__getitem__, words))
         stems = list(map(_STEM, infos))
         seen: set[str] = set()
@@ -444,14 +498,15 @@ class Tagger:
 
     def tag(self, text: str, *, channel: str, subject: str | None = None) -> Tags:
         """Tag one message whose identifiers are already replaced by placeholders."""
-        decision, rows, distinct, phrases, words, stems = self._fast(text, channel, subject)
-        hits: list[_RuleHit] = [hit for info in distinct if info.hits for hit in info.hits]
-        if phrases:
-            hits.extend(self._rule_hits(phrases))
-        confidence = decision.confidence
-        first, second, third = decision.winners
-        shares = self._model_shares(rows, decision, words, stems)
-        reasons = self._reasons(channel, hits, shares, decision)
+        if self._native is not None:
+            base, words = self._words_of(text, channel, subject)
+            first, second, third, confidence, reasons, has_words = self._native.tag(
+                words, base, self._prior_reason[channel]
+            )
+        else:
+            first, second, third, confidence, reasons, has_words = self._tag_in_python(
+                text, channel, subject
+            )
         return construct(
             Tags,
             {
@@ -461,10 +516,23 @@ class Tagger:
                 "confidence": confidence,
                 "reasons": reasons,
                 # no words (empty, only emoji or punctuation): the labels are the channel's prior
-                "needs_review": confidence < self.review_threshold or not distinct,
+                "needs_review": confidence < self.review_threshold or not has_words,
                 "tagger_version": self.version,
             },
         )
+
+    def _tag_in_python(
+        self, text: str, channel: str, subject: str | None
+    ) -> tuple[int, int, int, float, list[str], bool]:
+        """What the compiled core's ``tag`` returns, computed by the Python fast path."""
+        decision, rows, distinct, phrases, words, stems = self._fast(text, channel, subject)
+        hits: list[_RuleHit] = [hit for info in distinct if info.hits for hit in info.hits]
+        if phrases:
+            hits.extend(self._rule_hits(phrases))
+        shares = self._model_shares(rows, decision, words, stems)
+        reasons = self._reasons(channel, hits, shares, decision)
+        first, second, third = decision.winners
+        return first, second, third, decision.confidence, reasons, bool(distinct)
 
     def _model_shares(
         self,

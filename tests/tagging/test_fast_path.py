@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pipeline.errors import SamenspelError
-from pipeline.tagging import Tagger
+from pipeline.tagging import Tagger, native
 from pipeline.tagging.data import load_labelled
 from pipeline.tagging.model import LinearModel, features, stem_features
 
@@ -26,12 +27,53 @@ def _compare(tagger: Tagger, text: str, channel: str, subject: str | None) -> No
     assert tags.reasons == tagger.explain(analysis, decision)
 
 
-def test_fast_path_matches_reference_on_dev_and_train(tagger: Tagger) -> None:
+@pytest.fixture(params=["compiled", "python"])
+def fast_tagger(request: pytest.FixtureRequest, tagger: Tagger) -> Tagger:
+    """A tagger on the compiled core, or on the Python fast path that stands in without it."""
+    fresh = Tagger(tagger.rules, tagger.model)
+    if request.param == "python":
+        fresh._native = None
+    else:
+        assert fresh._native is not None, f"compiled core missing: {native.describe()}"
+    return fresh
+
+
+def test_compiled_core_is_built_in_ci() -> None:
+    """CI installs with a C compiler: the compiled core must be there, not silently replaced
+    by the slower Python path (outside CI a machine without a compiler may lack it)."""
+    if os.environ.get("CI"):
+        assert native.Scorer is not None, native.describe()
+    assert native.describe() in {"compiled"} or native.describe().startswith("python (")
+
+
+def test_fast_path_matches_reference_on_dev_and_train(fast_tagger: Tagger) -> None:
     """On every dev and train text the cached path gives the reference path's labels,
     confidence and reasons, with and without the subject."""
     for row in [*load_labelled(DEV), *load_labelled(TRAIN)]:
-        _compare(tagger, row.text, row.channel.value, row.subject)
-        _compare(tagger, row.text, row.channel.value, None)
+        _compare(fast_tagger, row.text, row.channel.value, row.subject)
+        _compare(fast_tagger, row.text, row.channel.value, None)
+
+
+def test_fast_path_matches_reference_on_unusual_texts(fast_tagger: Tagger) -> None:
+    """Texts unlike the labelled ones: empty, one word, a word repeated, phrases at the very
+    end, very long, only placeholders, numbers and unknown words."""
+    dev = load_labelled(DEV)
+    texts = [
+        "",
+        "!!!",
+        "paspoort",
+        "paspoort " * 200,
+        "ik wil graag een afspraak maken",
+        "afspraak maken afspraak maken",
+        "[E-MAIL] [TELEFOON] [BSN]",
+        "12345 678 9",
+        "qwxz blorf snirp " * 30,
+        " ".join(row.text for row in dev[:60]),
+        dev[0].text + " " + dev[0].text,
+    ]
+    for text in texts:
+        for channel in ("phone", "web", "social"):
+            _compare(fast_tagger, text, channel, None)
 
 
 def test_reasons_name_the_earliest_of_equal_contributions_towards_the_label(
@@ -52,13 +94,27 @@ def test_reasons_name_the_earliest_of_equal_contributions_towards_the_label(
     ]
 
 
-def test_fast_path_matches_reference_with_joint_decoding(tagger: Tagger) -> None:
-    """With joint decoding switched on, both paths still agree."""
-    weights = tagger.rules.weights.model_copy(update={"joint": 0.75})
-    joint = Tagger(tagger.rules.model_copy(update={"weights": weights}), tagger.model)
-    assert not joint._independent
+@pytest.mark.parametrize(
+    "update",
+    [{"joint": 0.75}, {"joint": 0.0}, {"joint": 0.0, "coherence": 1.0}, {"coherence": 0.5}],
+)
+@pytest.mark.parametrize("core", ["compiled", "python"])
+def test_fast_path_matches_reference_with_other_decoding(
+    tagger: Tagger, update: dict[str, float], core: str
+) -> None:
+    """With joint decoding stronger or off, and with coherence bonuses, both paths agree."""
+    weights = tagger.rules.weights.model_copy(update=update)
+    coherence = {
+        "citizen_role": {"buurten": {"betrokkene": 1.5, "initiatiefnemer": 0.8}},
+        "municipality_role": {"bestuur_en_organisatie": {"informeren": 1.2}},
+    }
+    rules = tagger.rules.model_copy(update={"weights": weights, "coherence": coherence})
+    other = Tagger(rules, tagger.model)
+    assert other._coherence
+    if core == "python":
+        other._native = None
     for row in load_labelled(DEV)[:120]:
-        _compare(joint, row.text, row.channel.value, row.subject)
+        _compare(other, row.text, row.channel.value, row.subject)
 
 
 def test_second_call_is_served_from_the_word_cache(tagger: Tagger) -> None:
@@ -91,10 +147,16 @@ def test_old_model_format_is_a_clear_error(tmp_path: Path) -> None:
         LinearModel.load(path)
 
 
-def test_a_full_row_table_is_reset_between_messages_with_the_same_tags(tagger: Tagger) -> None:
+@pytest.mark.parametrize("core", ["compiled", "python"])
+def test_a_full_row_table_is_reset_between_messages_with_the_same_tags(
+    tagger: Tagger, core: str
+) -> None:
     """When the word rows reach their bound, they are dropped before the next message, never in
-    the middle of one: tags stay those of a fresh tagger, the fixed rows survive."""
+    the middle of one: tags stay those of a fresh tagger, the fixed rows survive (and the row
+    matrices, grown or not, are the ones the compiled core reads)."""
     small = Tagger(tagger.rules, tagger.model)
+    if core == "python":
+        small._native = None
     small._rows.max_rows = small._rows.fixed + 5  # a few words only
     rows = load_labelled(DEV)[:40]
     for row in rows:

@@ -1,0 +1,534 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled scoring core of ``Tagger.tag``: the same numbers as the Python fast path, in C.
+
+The Python fast path spends most of its time in interpreter overhead on tiny numbers: sets of
+stems, pairs of stems as tuples, numpy calls on a 21-wide row, three softmaxes and a loop over
+label triples, and a sort per winning label to name the model's words. Here a message's words are
+looked up in the tagger's word cache (the Python ``_WordCache``, so new words are analysed exactly
+as before), stems are compared as integer ids, and summing, decoding and ranking run over C
+arrays. Tokenising, rule and phrase matching of new words, and the reasons' text stay in Python.
+
+``tests/tagging/test_fast_path.py`` holds this core to the reference path on every dev and train
+text; the tagger uses the Python fast path when this module was not compiled.
+"""
+
+from cpython.object cimport PyObject
+from cpython.dict cimport PyDict_GetItem
+from cpython.tuple cimport PyTuple_GET_ITEM
+from libc.math cimport INFINITY, exp, log
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
+
+cdef inline object _field(object record, Py_ssize_t index):
+    """Field ``index`` of a tuple or NamedTuple (the cached ``_Word`` records), unchecked."""
+    return <object>PyTuple_GET_ITEM(record, index)
+
+
+cdef extern from "Python.h":
+    char *PyOS_double_to_string(
+        double value, char format_code, int precision, int flags, int *kind
+    ) except NULL
+    void PyMem_Free(void *pointer)
+    int Py_DTSF_SIGN
+
+
+cdef str _fixed(double value, int places, bint sign):
+    """``value`` in fixed point with ``places`` decimals (and a sign): CPython's own conversion,
+    so the text is exactly that of ``format(value, "+.1f")``, without the format machinery."""
+    cdef char *text = PyOS_double_to_string(value, b"f", places, Py_DTSF_SIGN if sign else 0, NULL)
+    try:
+        return text.decode("ascii")
+    finally:
+        PyMem_Free(text)
+
+
+def _total(item):
+    """Sort key of a reasons group: its rule's total effect."""
+    return item[1][1]
+
+
+cdef enum:
+    MAX_LABELS = 64
+    SHOWN = 3
+
+ABI = 3
+"""Raised whenever the arguments of :class:`Scorer` change, so a stale build is not used."""
+
+
+cdef class Scorer:
+    """Scores tokenised messages with a tagger's cached word rows (see the module docstring)."""
+
+    cdef object _cache
+    cdef object _table
+    cdef object _mixed_obj
+    cdef object _model_obj
+    cdef double[:, ::1] _mixed
+    cdef double[:, ::1] _model
+    cdef list _row_names
+    cdef dict _pairs
+    cdef long long _nfixed
+    cdef list _entries
+    cdef double _phrase_multiplier
+    cdef list _heads
+    cdef list _dimension_of
+    cdef Py_ssize_t _max_reason
+    cdef Py_ssize_t _max_reasons
+    cdef list _phrase_rows
+    cdef int _size
+    cdef int _start[3]
+    cdef int _end[3]
+    cdef int _top[3]
+    cdef double _temperature[3]
+    cdef double _lam
+    cdef double _joint[MAX_LABELS * MAX_LABELS]
+    cdef double _coherence_weight
+    cdef int _ncoherence
+    cdef int *_coherence_p
+    cdef int *_coherence_i
+    cdef double *_coherence_v
+    cdef double _min_shown
+    cdef unsigned int *_stamp
+    cdef Py_ssize_t _stamp_cap
+    cdef unsigned int *_bigram_stamp
+    cdef Py_ssize_t _nbigrams
+    cdef unsigned int _gen
+    cdef long long *_sids
+    cdef Py_ssize_t *_rows
+    cdef Py_ssize_t *_found_rank
+    cdef Py_ssize_t *_found_row
+    cdef Py_ssize_t *_found_pos
+    cdef Py_ssize_t _cap
+
+    def __cinit__(self):
+        self._coherence_p = NULL
+        self._coherence_i = NULL
+        self._coherence_v = NULL
+        self._stamp = NULL
+        self._bigram_stamp = NULL
+        self._sids = NULL
+        self._rows = NULL
+        self._found_rank = NULL
+        self._found_row = NULL
+        self._found_pos = NULL
+        self._cap = 0
+        self._stamp_cap = 0
+        self._gen = 0
+
+    def __init__(
+        self,
+        *,
+        cache,
+        table,
+        list row_names,
+        dict pairs,
+        long long nfixed,
+        list entries,
+        double phrase_multiplier,
+        list heads,
+        list dimension_of,
+        Py_ssize_t max_reason,
+        Py_ssize_t max_reasons,
+        list phrase_rows,
+        int size,
+        list spans,
+        list tops,
+        double lam,
+        list joint,
+        double coherence_weight,
+        list coherence,
+        double min_shown,
+    ):
+        cdef int d, k, i, j
+        if size > MAX_LABELS or len(spans) != 3 or len(tops) != 3:
+            raise ValueError("unsupported label layout")
+        self._cache = cache
+        self._table = table
+        self._mixed_obj = None
+        self._model_obj = None
+        self._row_names = row_names
+        self._pairs = pairs
+        self._nfixed = nfixed
+        self._entries = entries
+        self._phrase_multiplier = phrase_multiplier
+        self._heads = heads
+        self._dimension_of = dimension_of
+        self._max_reason = max_reason
+        self._max_reasons = max_reasons
+        self._phrase_rows = phrase_rows
+        self._size = size
+        for d in range(3):
+            self._start[d], self._end[d], self._temperature[d] = spans[d]
+            self._top[d] = tops[d]
+        self._lam = lam if joint else 0.0
+        memset(self._joint, 0, sizeof(self._joint))
+        if joint:
+            for i in range(size):
+                for j in range(size):
+                    self._joint[i * size + j] = joint[i][j]
+        self._coherence_weight = coherence_weight if coherence else 0.0
+        self._ncoherence = len(coherence)
+        if self._ncoherence:
+            self._coherence_p = <int *>malloc(self._ncoherence * sizeof(int))
+            self._coherence_i = <int *>malloc(self._ncoherence * sizeof(int))
+            self._coherence_v = <double *>malloc(self._ncoherence * sizeof(double))
+            if not (self._coherence_p and self._coherence_i and self._coherence_v):
+                raise MemoryError()
+            for k in range(self._ncoherence):
+                self._coherence_p[k], self._coherence_i[k], self._coherence_v[k] = coherence[k]
+        self._min_shown = min_shown
+        self._nbigrams = max(1, len(pairs))
+        self._bigram_stamp = <unsigned int *>malloc(self._nbigrams * sizeof(unsigned int))
+        if not self._bigram_stamp:
+            raise MemoryError()
+        memset(self._bigram_stamp, 0, self._nbigrams * sizeof(unsigned int))
+
+    def __dealloc__(self):
+        free(self._coherence_p)
+        free(self._coherence_i)
+        free(self._coherence_v)
+        free(self._stamp)
+        free(self._bigram_stamp)
+        free(self._sids)
+        free(self._rows)
+        free(self._found_rank)
+        free(self._found_row)
+        free(self._found_pos)
+
+    cdef int _reserve(self, Py_ssize_t n) except -1:
+        """Room for the per-message arrays of a message of ``n`` words."""
+        if n <= self._cap:
+            return 0
+        cap = max(n, 2 * self._cap, 64)
+        self._sids = <long long *>realloc(self._sids, cap * sizeof(long long))
+        self._rows = <Py_ssize_t *>realloc(self._rows, 2 * cap * sizeof(Py_ssize_t))
+        self._found_rank = <Py_ssize_t *>realloc(self._found_rank, cap * sizeof(Py_ssize_t))
+        self._found_row = <Py_ssize_t *>realloc(self._found_row, cap * sizeof(Py_ssize_t))
+        self._found_pos = <Py_ssize_t *>realloc(self._found_pos, cap * sizeof(Py_ssize_t))
+        if not (self._sids and self._rows and self._found_rank and self._found_row
+                and self._found_pos):
+            raise MemoryError()
+        self._cap = cap
+        return 0
+
+    cdef int _reserve_stamp(self, long long sid) except -1:
+        """Room in the seen-stem stamps for stem id ``sid``."""
+        if sid < self._stamp_cap:
+            return 0
+        cap = max(sid + 1, 2 * self._stamp_cap, 4096)
+        self._stamp = <unsigned int *>realloc(self._stamp, cap * sizeof(unsigned int))
+        if not self._stamp:
+            raise MemoryError()
+        memset(self._stamp + self._stamp_cap, 0, (cap - self._stamp_cap) * sizeof(unsigned int))
+        self._stamp_cap = cap
+        return 0
+
+    cdef void _next_generation(self):
+        self._gen += 1
+        if self._gen == 0:  # wrapped: old stamps could match again
+            if self._stamp_cap:
+                memset(self._stamp, 0, self._stamp_cap * sizeof(unsigned int))
+            memset(self._bigram_stamp, 0, self._nbigrams * sizeof(unsigned int))
+            self._gen = 1
+
+    cdef void _softmax(self, double *score, double *prob, int d):
+        cdef int i
+        cdef int start = self._start[d]
+        cdef int end = self._end[d]
+        cdef double t = self._temperature[d]
+        cdef double top = score[start]
+        cdef double total = 0.0
+        for i in range(start + 1, end):
+            if score[i] > top:
+                top = score[i]
+        for i in range(start, end):
+            prob[i] = exp((score[i] - top) / t)
+            total += prob[i]
+        for i in range(start, end):
+            prob[i] = prob[i] / total
+
+    cdef int _argmax(self, double *values, int d):
+        """The first label of dimension ``d`` with the highest value."""
+        cdef int i
+        cdef int best = self._start[d]
+        for i in range(self._start[d] + 1, self._end[d]):
+            if values[i] > values[best]:
+                best = i
+        return best
+
+    cdef int _candidates(self, double *prob, int d, int *out):
+        """The most probable labels of dimension ``d``, most probable (then lowest) first."""
+        cdef int count = 0
+        cdef int i, k, best
+        cdef bint taken
+        while count < self._top[d] and count < self._end[d] - self._start[d]:
+            best = -1
+            for i in range(self._start[d], self._end[d]):
+                taken = False
+                for k in range(count):
+                    if out[k] == i:
+                        taken = True
+                        break
+                if not taken and (best < 0 or prob[i] > prob[best]):
+                    best = i
+            out[count] = best
+            count += 1
+        return count
+
+    cdef void _decode(self, double *score, double *prob, int *winners):
+        cdef int i, k, a, b, c
+        cdef int n0, n1, n2
+        cdef int cand0[MAX_LABELS]
+        cdef int cand1[MAX_LABELS]
+        cdef int cand2[MAX_LABELS]
+        cdef double lp, lc, lm, lpc, total
+        cdef double best
+        cdef int size = self._size
+        cdef double lam = self._lam
+        self._softmax(score, prob, 0)
+        if self._coherence_weight != 0.0:
+            for k in range(self._ncoherence):
+                score[self._coherence_i[k]] += (
+                    self._coherence_weight * self._coherence_v[k] * prob[self._coherence_p[k]]
+                )
+        self._softmax(score, prob, 1)
+        self._softmax(score, prob, 2)
+        if lam == 0.0:
+            # as the Python paths: the highest score when nothing else mixes in, else probability
+            for i in range(3):
+                winners[i] = self._argmax(
+                    prob if self._coherence_weight != 0.0 else score, i
+                )
+            return
+        n0 = self._candidates(prob, 0, cand0)
+        n1 = self._candidates(prob, 1, cand1)
+        n2 = self._candidates(prob, 2, cand2)
+        best = -INFINITY
+        winners[0], winners[1], winners[2] = cand0[0], cand1[0], cand2[0]
+        for a in range(n0):
+            lp = log(prob[cand0[a]] + 1e-12)
+            for b in range(n1):
+                lc = log(prob[cand1[b]] + 1e-12)
+                lpc = lp + lc + lam * self._joint[cand0[a] * size + cand1[b]]
+                for c in range(n2):
+                    lm = log(prob[cand2[c]] + 1e-12)
+                    total = lpc + lm + lam * (
+                        self._joint[cand0[a] * size + cand2[c]]
+                        + self._joint[cand1[b] * size + cand2[c]]
+                    )
+                    if total > best:
+                        best = total
+                        winners[0], winners[1], winners[2] = cand0[a], cand1[b], cand2[c]
+
+    cdef void _refresh_views(self):
+        """Take the row table's current matrices (they are replaced when the table grows)."""
+        mixed = self._table.mixed
+        model = self._table.model
+        if mixed is not self._mixed_obj:
+            self._mixed = mixed
+            self._mixed_obj = mixed
+        if model is not self._model_obj:
+            self._model = model
+            self._model_obj = model
+
+    def tag(self, list words, Py_ssize_t base, list prior_lines):
+        """Winners, confidence and reasons of a tokenised message, as ``Tagger.tag`` gives them.
+
+        ``base`` is the row of the channel's bias and prior, ``prior_lines`` the channel's prior
+        reason per label (or None). Returns ``(perspective, citizen_role, municipality_role,
+        confidence, reasons, has_words)`` with the labels as flat indexes.
+        """
+        cdef Py_ssize_t n = len(words)
+        cdef Py_ssize_t i, k, j, nrows, nword_rows, nfound, rank
+        cdef long long a, b, sid
+        cdef long long nfixed = self._nfixed
+        cdef PyObject *found
+        cdef object info
+        cdef tuple entry, phrase_entry
+        cdef Py_ssize_t length, end, m, entry_id
+        cdef bint same
+        cdef set done = None
+        cdef double score[MAX_LABELS]
+        cdef double prob[MAX_LABELS]
+        cdef int winners[3]
+        cdef int size = self._size
+        cdef double[:, ::1] mixed
+        cdef unsigned int gen
+        cdef list hits = []
+        cdef list phrase_entries = []
+        cdef object cache = self._cache
+        self._reserve(n + 1)
+        self._next_generation()
+        gen = self._gen
+        nrows = 0
+        for i in range(n):
+            word = words[i]
+            found = PyDict_GetItem(cache, word)
+            if found is NULL:
+                info = cache[word]  # the cache's __missing__ analyses a new word
+            else:
+                info = <object>found
+            sid = _field(info, 3)
+            self._sids[i] = sid
+            self._reserve_stamp(sid)
+            if self._stamp[sid] != gen:  # the first word of each stem counts
+                self._stamp[sid] = gen
+                self._rows[nrows] = _field(info, 1)
+                nrows += 1
+                word_hits = _field(info, 2)
+                if word_hits:
+                    hits.extend(word_hits)
+        nword_rows = nrows
+        nfound = 0
+        for i in range(n - 1):
+            a = self._sids[i]
+            b = self._sids[i + 1]
+            if a >= nfixed or b >= nfixed:
+                continue
+            found = PyDict_GetItem(self._pairs, a * nfixed + b)
+            if found is NULL:
+                continue
+            entry = <tuple>found  # (bigram row or -1, rank of the stem pair, phrases)
+            for phrase_entry in entry[2]:  # (stem ids, entry id), as Matcher.phrase_hits
+                phrase_ids = phrase_entry[0]
+                entry_id = phrase_entry[1]
+                length = len(phrase_ids)
+                end = i + length
+                same = end <= n
+                m = 2
+                while same and m < length:
+                    same = self._sids[i + m] == phrase_ids[m]
+                    m += 1
+                if same and (done is None or entry_id not in done):
+                    if done is None:
+                        done = set()
+                    done.add(entry_id)
+                    phrase_entries.append(entry_id)
+                    index, rule, weight, own = self._entries[entry_id]
+                    hits.append(
+                        (index, rule, " ".join(words[i:end]),
+                         weight * self._phrase_multiplier * own)
+                    )
+            rank = entry[1]
+            if entry[0] >= 0 and self._bigram_stamp[rank] != gen:
+                self._bigram_stamp[rank] = gen
+                # insertion by rank: rows of bigrams in the order of their stem pairs
+                j = nfound
+                while j > 0 and self._found_rank[j - 1] > rank:
+                    self._found_rank[j] = self._found_rank[j - 1]
+                    self._found_row[j] = self._found_row[j - 1]
+                    self._found_pos[j] = self._found_pos[j - 1]
+                    j -= 1
+                self._found_rank[j] = rank
+                self._found_row[j] = entry[0]
+                self._found_pos[j] = i
+                nfound += 1
+        for k in range(nfound):
+            self._rows[nrows] = self._found_row[k]
+            nrows += 1
+        self._refresh_views()
+        mixed = self._mixed
+        for j in range(size):
+            score[j] = 0.0
+        for k in range(nrows):
+            for j in range(size):
+                score[j] += mixed[self._rows[k], j]
+        for j in range(size):
+            score[j] += mixed[base, j]
+        for entry_id in phrase_entries:
+            i = self._phrase_rows[entry_id]
+            for j in range(size):
+                score[j] += mixed[i, j]
+        self._decode(score, prob, winners)
+        confidence = min(1.0, max(0.0, prob[winners[0]] * prob[winners[1]] * prob[winners[2]]))
+        shares = self._shares(words, winners, nrows, nword_rows)
+        reasons = self._reasons(hits, shares, winners, prob, prior_lines)
+        return winners[0], winners[1], winners[2], confidence, reasons, nword_rows > 0
+
+    cdef list _shares(self, list words, int *winners, Py_ssize_t nrows, Py_ssize_t nword_rows):
+        """Per winning label: its largest model contributions ``(name, value)``, largest first,
+        the earlier row first among equals, none under the minimum shown."""
+        cdef double[:, ::1] model = self._model
+        cdef Py_ssize_t picked[SHOWN]
+        cdef Py_ssize_t i, j, k, best
+        cdef double value, best_value
+        cdef bint taken
+        cdef int t, w
+        cdef list shares = []
+        cdef list shown
+        for t in range(3):
+            w = winners[t]
+            shown = []
+            for k in range(SHOWN):
+                best = -1
+                best_value = 0.0
+                for i in range(nrows):
+                    value = model[self._rows[i], w]
+                    taken = False
+                    for j in range(k):
+                        if picked[j] == i:
+                            taken = True
+                            break
+                    if not taken and (best < 0 or value > best_value):
+                        best = i
+                        best_value = value
+                if best < 0 or not best_value >= self._min_shown:
+                    break
+                picked[k] = best
+                if best < nword_rows:
+                    name = self._row_names[self._rows[best]]
+                else:  # a bigram: its first two words in the message, as written
+                    i = self._found_pos[best - nword_rows]
+                    name = f"{words[i]} {words[i + 1]}"
+                shown.append((name, best_value))
+            shares.append(shown)
+        return shares
+
+    cdef list _reasons(
+        self, list hits, list shares, int *winners, double *prob, list prior_lines
+    ):
+        """As ``Tagger._reasons``: per dimension the label and its probability, its top rules
+        with their words, the channel prior and the model's words."""
+        cdef list groups = [{}, {}, {}]  # per winner: rule -> [matched words, total]
+        cdef list out = []
+        cdef list group
+        cdef dict rules
+        cdef int t, index
+        cdef tuple hit
+        for hit in hits:
+            index = hit[0]
+            if index == winners[0]:
+                rules = groups[0]
+            elif index == winners[1]:
+                rules = groups[1]
+            elif index == winners[2]:
+                rules = groups[2]
+            else:
+                continue
+            group = rules.get(hit[1])
+            if group is None:
+                rules[hit[1]] = [[hit[2]], hit[3]]
+            else:
+                group[0].append(hit[2])
+                group[1] += hit[3]
+        for t in range(3):
+            index = winners[t]
+            dimension = self._dimension_of[index]
+            out.append(f"{self._heads[index]} (p={_fixed(prob[index], 2, False)})")
+            rules = groups[t]
+            if rules:
+                ranked = list(rules.items())
+                if len(ranked) > 1:
+                    ranked.sort(key=_total, reverse=True)
+                for rule, group in ranked[:3]:
+                    quoted = "', '".join(group[0][:6])
+                    total = _fixed(group[1], 1, True)
+                    out.append(f"{dimension} rule '{rule}': '{quoted}' {total}")
+            prior = prior_lines[index]
+            if prior is not None:
+                out.append(prior)
+            shown = shares[t]
+            if shown:
+                named = ", ".join([f"'{name}' {_fixed(value, 1, True)}" for name, value in shown])
+                out.append(f"{dimension} model: {named}")
+        limit = self._max_reason
+        return [r if len(r) <= limit else r[: limit - 1] + "…" for r in out][: self._max_reasons]

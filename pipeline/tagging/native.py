@@ -1,0 +1,34 @@
+"""The compiled scoring core, when it was built (``pipeline/tagging/_native.pyx``).
+
+Building it needs a C compiler at install time; without one, or with
+``SAMENSPEL_TAGGER_CORE=python`` set, ``Scorer`` is None and the tagger uses its Python fast path,
+which gives the same tags at about a third of the speed. A build from older source (a different
+``ABI``) is not used either.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+ABI = 3
+"""The argument layout of ``_native.Scorer`` this code passes; must equal the module's."""
+
+Scorer: Any = None
+why_not = "disabled by SAMENSPEL_TAGGER_CORE=python"
+if os.environ.get("SAMENSPEL_TAGGER_CORE", "").strip().lower() != "python":
+    try:
+        from pipeline.tagging import _native
+    except ImportError:
+        why_not = "not compiled (no C compiler at install time?)"
+    else:
+        if getattr(_native, "ABI", None) == ABI:
+            Scorer = _native.Scorer
+            why_not = ""
+        else:
+            why_not = "compiled from older source; reinstall to rebuild it"
+
+
+def describe() -> str:
+    """Which core tags, for benchmarks and ``samenspel`` diagnostics."""
+    return "compiled" if Scorer is not None else f"python ({why_not})"
