@@ -51,7 +51,7 @@ cdef enum:
     MAX_LABELS = 64
     SHOWN = 3
 
-ABI = 3
+ABI = 4
 """Raised whenever the arguments of :class:`Scorer` change, so a stale build is not used."""
 
 
@@ -532,3 +532,54 @@ cdef class Scorer:
                 out.append(f"{dimension} model: {named}")
         limit = self._max_reason
         return [r if len(r) <= limit else r[: limit - 1] + "…" for r in out][: self._max_reasons]
+
+
+cdef inline bint _word_char(Py_UCS4 ch):
+    return (ch >= 97 and ch <= 122) or (ch >= 48 and ch <= 57)  # [a-z0-9]
+
+
+cpdef list scan_words(str lowered):
+    """``re.findall(r"\\[[a-z]+\\]|[a-z0-9]+", lowered)`` in one pass over the characters."""
+    cdef Py_ssize_t n = len(lowered)
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t j
+    cdef Py_UCS4 ch
+    cdef list words = []
+    while i < n:
+        ch = lowered[i]
+        if ch == 91:  # "[": a placeholder "[a-z]+]" is one word
+            j = i + 1
+            while j < n and 97 <= lowered[j] <= 122:
+                j += 1
+            if j > i + 1 and j < n and lowered[j] == 93:
+                words.append(lowered[i : j + 1])
+                i = j + 1
+            else:
+                i += 1
+        elif _word_char(ch):
+            j = i + 1
+            while j < n and _word_char(lowered[j]):
+                j += 1
+            words.append(lowered[i:j])
+            i = j
+        else:
+            i += 1
+    return words
+
+
+def tokenise(str text, normalise):
+    """Words of a message as ``pipeline.tagging.text.tokenise`` gives them.
+
+    Plain ASCII text without URLs, mentions, hashtags or placeholders needs only lower-casing
+    (``normalise`` would change nothing else); any other text goes through ``normalise``.
+    """
+    if (
+        text.isascii()
+        and "@" not in text
+        and "[" not in text
+        and "#" not in text
+        and "http" not in text
+        and "www." not in text
+    ):
+        return scan_words(text.lower())
+    return scan_words(normalise(text))

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-ABI = 3
+ABI = 4
 """The argument layout of ``_native.Scorer`` this code passes; must equal the module's."""
 
 Scorer: Any = None
+tokenise: Any = None
 why_not = "disabled by SAMENSPEL_TAGGER_CORE=python"
 if os.environ.get("SAMENSPEL_TAGGER_CORE", "").strip().lower() != "python":
     try:
@@ -24,6 +25,7 @@ if os.environ.get("SAMENSPEL_TAGGER_CORE", "").strip().lower() != "python":
     else:
         if getattr(_native, "ABI", None) == ABI:
             Scorer = _native.Scorer
+            tokenise = _native.tokenise
             why_not = ""
         else:
             why_not = "compiled from older source; reinstall to rebuild it"

@@ -12,6 +12,10 @@ from functools import cache
 
 import snowballstemmer
 
+from pipeline.tagging import native
+
+_native_tokenise = native.tokenise
+
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
 _HASHTAG = re.compile(r"#(\w+)")
@@ -62,9 +66,16 @@ def normalise(text: str) -> str:
     return strip_diacritics(text).lower()
 
 
-def tokenise(text: str) -> list[str]:
+def tokenise_in_python(text: str) -> list[str]:
     """Words of a message after :func:`normalise`."""
     return _TOKEN.findall(normalise(text))
+
+
+def tokenise(text: str) -> list[str]:
+    """Words of a message after :func:`normalise` (the compiled core's scan when it is built)."""
+    if _native_tokenise is None:
+        return tokenise_in_python(text)
+    return _native_tokenise(text, normalise)
 
 
 class Stemmer:
