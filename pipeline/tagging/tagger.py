@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.errors import SamenspelError
 from pipeline.tagging import native
@@ -34,6 +34,9 @@ from pipeline.tagging.rules import RulesFile, Weights, load_rules
 from pipeline.tagging.text import Stemmer, tokenise
 from pipeline.tagging.trusted import construct
 from schemas import Channel, CitizenRole, MunicipalityRole, Perspective, Tags, limits
+
+if TYPE_CHECKING:
+    from pipeline.tagging._native import Scorer as NativeScorer
 
 _CHANNELS = frozenset(c.value for c in Channel)
 _MAX_REASON = limits.MAX_REASON
@@ -343,7 +346,7 @@ class Tagger:
         self._words = _WordCache(self._analyse_word)
         self._native = self._native_scorer(w)
 
-    def _native_scorer(self, w: Weights) -> native.Scorer | None:
+    def _native_scorer(self, w: Weights) -> NativeScorer | None:
         """The compiled core over this tagger's tables, or None when it was not built."""
         if native.Scorer is None:
             return None
