@@ -21,6 +21,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
 from pipeline.errors import SamenspelError
+from pipeline.privacy.phone_numbers import read_number
 
 Kind = Literal["phone", "email", "bsn", "handle", "iban", "other"]
 KINDS: tuple[Kind, ...] = ("phone", "email", "bsn", "handle", "iban", "other")
@@ -53,13 +54,10 @@ def random_run_key() -> bytes:
 
 
 def _canonical_phone(identifier: str) -> str | None:
-    try:
-        number = phonenumbers.parse(identifier, "NL")
-    except phonenumbers.NumberParseException:
+    read = read_number(identifier)
+    if read is None or not read[1]:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(read[0], phonenumbers.PhoneNumberFormat.E164)
 
 
 def _canonical_bsn(identifier: str) -> str | None:

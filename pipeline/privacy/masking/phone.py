@@ -25,6 +25,7 @@ from pipeline.privacy.masking.scan import (
     ascii_separators,
     starts_token,
 )
+from pipeline.privacy.phone_numbers import read_number
 
 # A phone number written for humans starts with "+", "00" or a trunk "0" (optionally in
 # parentheses). Requiring that keeps 9-digit BSN-like, case and invoice numbers away from
@@ -96,14 +97,12 @@ def _looks_like_a_phone_number(raw: str, number: phonenumbers.PhoneNumber, befor
     return written.startswith("0") and not digits.startswith("00") and len(digits) == 10
 
 
-def _parse_phone(raw: str) -> phonenumbers.PhoneNumber | None:
-    """``phonenumbers`` reading of a candidate (it does not know every typographic separator)."""
+def _parse_phone(raw: str) -> tuple[phonenumbers.PhoneNumber, bool] | None:
+    """``phonenumbers`` reading of a candidate (it does not know every typographic separator)
+    and whether the number is valid."""
     if raw.startswith(E164_WITHOUT_PLUS):
         raw = "+" + raw
-    try:
-        return phonenumbers.parse(ascii_separators(raw), "NL")
-    except phonenumbers.NumberParseException:
-        return None
+    return read_number(ascii_separators(raw))
 
 
 def _phone_replacement(match: re.Match[str], text: str, scan: Scan) -> str | None:
@@ -119,9 +118,9 @@ def _phone_replacement(match: re.Match[str], text: str, scan: Scan) -> str | Non
         return None
     if len(NON_DIGIT.sub("", raw)) < _MIN_PHONE_DIGITS:
         return raw
-    number = _parse_phone(raw)
-    if number is not None and _counts_as_phone(raw, number, text, start, strict=strict):
-        return raw if _is_service_number(number) else scan.hit(PHONE)
+    read = _parse_phone(raw)
+    if read is not None and _counts_as_phone(raw, *read, text, start, strict=strict):
+        return raw if _is_service_number(read[0]) else scan.hit(PHONE)
     cut = _valid_head(raw)
     if cut is not None:
         return scan.hit(PHONE) + _mask_phones_inside(raw[cut:], scan)
@@ -138,9 +137,9 @@ def _valid_head(raw: str) -> int | None:
     for cut in range(len(raw) - 1, _MIN_PHONE_DIGITS - 1, -1):
         if raw[cut] not in _SEPARATORS or raw[cut - 1] in _SEPARATORS:
             continue
-        number = _parse_phone(raw[:cut])
-        if number is not None and phonenumbers.is_valid_number(number):
-            return None if _is_service_number(number) else cut
+        read = _parse_phone(raw[:cut])
+        if read is not None and read[1]:
+            return None if _is_service_number(read[0]) else cut
     return None
 
 
@@ -163,10 +162,10 @@ def _phone_start(text: str, start: int, end: int, raw: str) -> bool | None:
 
 
 def _counts_as_phone(
-    raw: str, number: phonenumbers.PhoneNumber, text: str, start: int, *, strict: bool
+    raw: str, number: phonenumbers.PhoneNumber, valid: bool, text: str, start: int, *, strict: bool
 ) -> bool:
     """A valid number; or, unless ``strict``, one written as a phone number (typo, unallocated)."""
-    if phonenumbers.is_valid_number(number):
+    if valid:
         return True
     if strict:
         return False
@@ -184,10 +183,8 @@ def _foreign_mobile(raw: str, before: str) -> bool:
     if OTHER_NUMBER_LABEL.search(before):
         return False
     for region in _TRUNK_REGIONS:
-        number = phonenumbers.parse(digits, region)
-        if phonenumbers.is_valid_number(number) and (
-            phonenumbers.number_type(number) in _MOBILE_TYPES
-        ):
+        read = read_number(digits, region)
+        if read is not None and read[1] and phonenumbers.number_type(read[0]) in _MOBILE_TYPES:
             return True
     return False
 
