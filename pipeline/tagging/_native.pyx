@@ -15,9 +15,10 @@ text; the tagger uses the Python fast path when this module was not compiled.
 from cpython.object cimport PyObject
 from cpython.dict cimport PyDict_GetItem
 from cpython.tuple cimport PyTuple_GET_ITEM
-from libc.math cimport INFINITY, exp, log
+from libc.math cimport INFINITY, copysign, exp, fabs, floor, isfinite, log
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
+from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 cdef inline object _field(object record, Py_ssize_t index):
     """Field ``index`` of a tuple or NamedTuple (the cached ``_Word`` records), unchecked."""
@@ -25,6 +26,7 @@ cdef inline object _field(object record, Py_ssize_t index):
 
 
 cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
     char *PyOS_double_to_string(
         double value, char format_code, int precision, int flags, int *kind
     ) except NULL
@@ -42,16 +44,13 @@ cdef str _fixed(double value, int places, bint sign):
         PyMem_Free(text)
 
 
-def _total(item):
-    """Sort key of a reasons group: its rule's total effect."""
-    return item[1][1]
-
-
 cdef enum:
     MAX_LABELS = 64
-    SHOWN = 3
+    SHOWN = 3  # model words named per label
+    RULES_SHOWN = 3  # rules named per label
+    MATCHED_SHOWN = 6  # matched words named per rule
 
-ABI = 4
+ABI = 5
 """Raised whenever the arguments of :class:`Scorer` change, so a stale build is not used."""
 
 
@@ -98,6 +97,19 @@ cdef class Scorer:
     cdef Py_ssize_t *_found_row
     cdef Py_ssize_t *_found_pos
     cdef Py_ssize_t _cap
+    cdef int _shown_count[3]
+    cdef Py_ssize_t _shown_row[3][SHOWN]
+    cdef double _shown_value[3][SHOWN]
+    cdef int *_group_slot
+    cdef PyObject **_group_rule
+    cdef double *_group_total
+    cdef Py_ssize_t *_group_count
+    cdef PyObject **_group_matched
+    cdef Py_ssize_t *_order
+    cdef Py_ssize_t _group_cap
+    cdef char *_text
+    cdef Py_ssize_t _text_len
+    cdef Py_ssize_t _text_cap
 
     def __cinit__(self):
         self._coherence_p = NULL
@@ -111,6 +123,16 @@ cdef class Scorer:
         self._found_row = NULL
         self._found_pos = NULL
         self._cap = 0
+        self._group_slot = NULL
+        self._group_rule = NULL
+        self._group_total = NULL
+        self._group_count = NULL
+        self._group_matched = NULL
+        self._order = NULL
+        self._group_cap = 0
+        self._text = NULL
+        self._text_len = 0
+        self._text_cap = 0
         self._stamp_cap = 0
         self._gen = 0
 
@@ -183,6 +205,13 @@ cdef class Scorer:
         memset(self._bigram_stamp, 0, self._nbigrams * sizeof(unsigned int))
 
     def __dealloc__(self):
+        free(self._group_slot)
+        free(self._group_rule)
+        free(self._group_total)
+        free(self._group_count)
+        free(self._group_matched)
+        free(self._order)
+        free(self._text)
         free(self._coherence_p)
         free(self._coherence_i)
         free(self._coherence_v)
@@ -440,24 +469,21 @@ cdef class Scorer:
                 score[j] += mixed[i, j]
         self._decode(score, prob, winners)
         confidence = min(1.0, max(0.0, prob[winners[0]] * prob[winners[1]] * prob[winners[2]]))
-        shares = self._shares(words, winners, nrows, nword_rows)
-        reasons = self._reasons(hits, shares, winners, prob, prior_lines)
+        self._shares(winners, nrows)
+        reasons = self._reasons(words, hits, winners, prob, prior_lines, nword_rows)
         return winners[0], winners[1], winners[2], confidence, reasons, nword_rows > 0
 
-    cdef list _shares(self, list words, int *winners, Py_ssize_t nrows, Py_ssize_t nword_rows):
-        """Per winning label: its largest model contributions ``(name, value)``, largest first,
-        the earlier row first among equals, none under the minimum shown."""
+    cdef void _shares(self, int *winners, Py_ssize_t nrows):
+        """Per winning label: the rows of its largest model contributions (largest first, the
+        earlier row first among equals, none under the minimum shown) in ``_shown_*``."""
         cdef double[:, ::1] model = self._model
-        cdef Py_ssize_t picked[SHOWN]
         cdef Py_ssize_t i, j, k, best
         cdef double value, best_value
         cdef bint taken
         cdef int t, w
-        cdef list shares = []
-        cdef list shown
         for t in range(3):
             w = winners[t]
-            shown = []
+            self._shown_count[t] = 0
             for k in range(SHOWN):
                 best = -1
                 best_value = 0.0
@@ -465,7 +491,7 @@ cdef class Scorer:
                     value = model[self._rows[i], w]
                     taken = False
                     for j in range(k):
-                        if picked[j] == i:
+                        if self._shown_row[t][j] == i:
                             taken = True
                             break
                     if not taken and (best < 0 or value > best_value):
@@ -473,65 +499,229 @@ cdef class Scorer:
                         best_value = value
                 if best < 0 or not best_value >= self._min_shown:
                     break
-                picked[k] = best
-                if best < nword_rows:
-                    name = self._row_names[self._rows[best]]
-                else:  # a bigram: its first two words in the message, as written
-                    i = self._found_pos[best - nword_rows]
-                    name = f"{words[i]} {words[i + 1]}"
-                shown.append((name, best_value))
-            shares.append(shown)
-        return shares
+                self._shown_row[t][k] = best
+                self._shown_value[t][k] = best_value
+                self._shown_count[t] = k + 1
 
     cdef list _reasons(
-        self, list hits, list shares, int *winners, double *prob, list prior_lines
+        self,
+        list words,
+        list hits,
+        int *winners,
+        double *prob,
+        list prior_lines,
+        Py_ssize_t nword_rows,
     ):
         """As ``Tagger._reasons``: per dimension the label and its probability, its top rules
-        with their words, the channel prior and the model's words."""
-        cdef list groups = [{}, {}, {}]  # per winner: rule -> [matched words, total]
-        cdef list out = []
-        cdef list group
-        cdef dict rules
-        cdef int t, index
+        with their words, the channel prior and the model's words; each line written into one
+        byte buffer and turned into text once."""
+        cdef Py_ssize_t nhits = len(hits)
+        cdef Py_ssize_t h, g, k, m, ngroups = 0
+        cdef Py_ssize_t norder
+        cdef int t, index, slot
         cdef tuple hit
-        for hit in hits:
+        cdef list out = []
+        cdef object rule
+        self._reserve_groups(nhits)
+        for h in range(nhits):
+            hit = <tuple>hits[h]
             index = hit[0]
-            if index == winners[0]:
-                rules = groups[0]
-            elif index == winners[1]:
-                rules = groups[1]
-            elif index == winners[2]:
-                rules = groups[2]
-            else:
+            slot = 0 if index == winners[0] else 1 if index == winners[1] else 2 if index == winners[2] else -1
+            if slot < 0:
                 continue
-            group = rules.get(hit[1])
-            if group is None:
-                rules[hit[1]] = [[hit[2]], hit[3]]
+            rule = hit[1]
+            g = 0
+            while g < ngroups and not (
+                self._group_slot[g] == slot and _same_text(self._group_rule[g], rule)
+            ):
+                g += 1
+            if g == ngroups:
+                self._group_slot[g] = slot
+                self._group_rule[g] = <PyObject *>rule
+                self._group_total[g] = hit[3]
+                self._group_count[g] = 0
+                ngroups += 1
             else:
-                group[0].append(hit[2])
-                group[1] += hit[3]
+                self._group_total[g] += <double>hit[3]
+            if self._group_count[g] < MATCHED_SHOWN:
+                self._group_matched[g * MATCHED_SHOWN + self._group_count[g]] = <PyObject *>hit[2]
+                self._group_count[g] += 1
         for t in range(3):
             index = winners[t]
             dimension = self._dimension_of[index]
-            out.append(f"{self._heads[index]} (p={_fixed(prob[index], 2, False)})")
-            rules = groups[t]
-            if rules:
-                ranked = list(rules.items())
-                if len(ranked) > 1:
-                    ranked.sort(key=_total, reverse=True)
-                for rule, group in ranked[:3]:
-                    quoted = "', '".join(group[0][:6])
-                    total = _fixed(group[1], 1, True)
-                    out.append(f"{dimension} rule '{rule}': '{quoted}' {total}")
+            self._line_start()
+            self._put_text(self._heads[index])
+            self._put(b" (p=", 4)
+            self._put_fixed(prob[index], 2, False)
+            self._put(b")", 1)
+            out.append(self._line())
+            norder = 0
+            for g in range(ngroups):  # this winner's groups, by total (stable), at most three
+                if self._group_slot[g] != t:
+                    continue
+                k = norder
+                while k > 0 and self._group_total[g] > self._group_total[self._order[k - 1]]:
+                    self._order[k] = self._order[k - 1]
+                    k -= 1
+                self._order[k] = g
+                norder += 1
+            for k in range(min(norder, RULES_SHOWN)):
+                g = self._order[k]
+                self._line_start()
+                self._put_text(dimension)
+                self._put(b" rule '", 7)
+                self._put_text(<object>self._group_rule[g])
+                self._put(b"': '", 4)
+                for m in range(self._group_count[g]):
+                    if m:
+                        self._put(b"', '", 4)
+                    self._put_text(<object>self._group_matched[g * MATCHED_SHOWN + m])
+                self._put(b"' ", 2)
+                self._put_fixed(self._group_total[g], 1, True)
+                out.append(self._line())
             prior = prior_lines[index]
             if prior is not None:
                 out.append(prior)
-            shown = shares[t]
-            if shown:
-                named = ", ".join([f"'{name}' {_fixed(value, 1, True)}" for name, value in shown])
-                out.append(f"{dimension} model: {named}")
-        limit = self._max_reason
-        return [r if len(r) <= limit else r[: limit - 1] + "…" for r in out][: self._max_reasons]
+            if self._shown_count[t]:
+                self._line_start()
+                self._put_text(dimension)
+                self._put(b" model: ", 8)
+                for k in range(self._shown_count[t]):
+                    if k:
+                        self._put(b", ", 2)
+                    self._put(b"'", 1)
+                    g = self._shown_row[t][k]
+                    if g < nword_rows:
+                        self._put_text(self._row_names[self._rows[g]])
+                    else:  # a bigram: its first two words in the message, as written
+                        m = self._found_pos[g - nword_rows]
+                        self._put_text(words[m])
+                        self._put(b" ", 1)
+                        self._put_text(words[m + 1])
+                    self._put(b"' ", 2)
+                    self._put_fixed(self._shown_value[t][k], 1, True)
+                out.append(self._line())
+        if len(out) > self._max_reasons:
+            del out[self._max_reasons :]
+        return out
+
+    cdef int _reserve_groups(self, Py_ssize_t n) except -1:
+        """Room for ``n`` rule groups (one per hit at most)."""
+        if n <= self._group_cap:
+            return 0
+        cap = max(n, 2 * self._group_cap, 32)
+        self._group_slot = <int *>realloc(self._group_slot, cap * sizeof(int))
+        self._group_rule = <PyObject **>realloc(self._group_rule, cap * sizeof(PyObject *))
+        self._group_total = <double *>realloc(self._group_total, cap * sizeof(double))
+        self._group_count = <Py_ssize_t *>realloc(self._group_count, cap * sizeof(Py_ssize_t))
+        self._group_matched = <PyObject **>realloc(
+            self._group_matched, cap * MATCHED_SHOWN * sizeof(PyObject *)
+        )
+        self._order = <Py_ssize_t *>realloc(self._order, cap * sizeof(Py_ssize_t))
+        if not (self._group_slot and self._group_rule and self._group_total
+                and self._group_count and self._group_matched and self._order):
+            raise MemoryError()
+        self._group_cap = cap
+        return 0
+
+    cdef inline void _line_start(self):
+        self._text_len = 0
+
+    cdef int _put(self, const char *data, Py_ssize_t size) except -1:
+        cdef Py_ssize_t cap
+        if self._text_len + size > self._text_cap:
+            cap = max(self._text_len + size, 2 * self._text_cap, 512)
+            self._text = <char *>realloc(self._text, cap)
+            if not self._text:
+                raise MemoryError()
+            self._text_cap = cap
+        memcpy(self._text + self._text_len, data, size)
+        self._text_len += size
+        return 0
+
+    cdef int _put_text(self, object text) except -1:
+        cdef Py_ssize_t size
+        cdef const char *data = PyUnicode_AsUTF8AndSize(text, &size)
+        return self._put(data, size)
+
+    cdef int _put_fixed(self, double value, int places, bint sign) except -1:
+        cdef char digits[64]
+        cdef Py_ssize_t size = _format_fixed(value, places, sign, digits)
+        if size < 0:  # near a rounding tie, huge or not finite: CPython's own conversion
+            text = _fixed(value, places, sign)
+            return self._put_text(text)
+        return self._put(digits, size)
+
+    cdef object _line(self):
+        """The buffer as text, clipped to the longest reason with "…"."""
+        line = PyUnicode_DecodeUTF8(self._text, self._text_len, NULL)
+        if self._text_len > self._max_reason and len(line) > self._max_reason:
+            return line[: self._max_reason - 1] + "…"
+        return line
+
+
+cdef inline bint _same_text(PyObject *known, object text):
+    return known == <PyObject *>text or (<object>known) == text
+
+
+cdef Py_ssize_t _format_fixed(double value, int places, bint sign, char *out):
+    """``format(value, "+.1f")`` (``places`` decimals, "+" when ``sign``) written into ``out``;
+    -1 when the value is not finite, too large, or so close to a rounding tie that the product
+    ``value * 10**places`` could round the wrong way (the caller then asks CPython)."""
+    cdef double scale = 1.0
+    cdef double scaled, whole, distance
+    cdef unsigned long long n, unit
+    cdef int i
+    cdef Py_ssize_t length = 0
+    cdef char reversed_digits[32]
+    cdef int count = 0
+    if not isfinite(value) or places < 0 or places > 6 or fabs(value) >= 1e12:
+        return -1
+    for i in range(places):
+        scale *= 10.0
+    scaled = fabs(value) * scale
+    whole = floor(scaled)
+    distance = fabs(scaled - whole - 0.5)
+    if distance < 1e-6 * (scaled + 1.0):
+        return -1
+    n = <unsigned long long>(whole + (1.0 if scaled - whole > 0.5 else 0.0))
+    if copysign(1.0, value) < 0:
+        out[length] = 45  # "-"
+        length += 1
+    elif sign:
+        out[length] = 43  # "+"
+        length += 1
+    unit = 1
+    for i in range(places):
+        unit *= 10
+    # integer part, then the decimals
+    whole_part = n // unit
+    while True:
+        reversed_digits[count] = 48 + <char>(whole_part % 10)
+        count += 1
+        whole_part //= 10
+        if whole_part == 0:
+            break
+    while count:
+        count -= 1
+        out[length] = reversed_digits[count]
+        length += 1
+    if places:
+        out[length] = 46  # "."
+        length += 1
+        fraction = n % unit
+        for i in range(places - 1, -1, -1):
+            out[length + i] = 48 + <char>(fraction % 10)
+            fraction //= 10
+        length += places
+    return length
+
+
+def format_fixed(double value, int places, bint sign):
+    """``_format_fixed`` for tests: the text, or None where it defers to CPython."""
+    cdef char digits[64]
+    cdef Py_ssize_t size = _format_fixed(value, places, sign, digits)
+    return None if size < 0 else digits[:size].decode("ascii")
 
 
 cdef inline bint _word_char(Py_UCS4 ch):

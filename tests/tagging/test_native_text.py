@@ -1,4 +1,4 @@
-"""The compiled tokeniser gives exactly the words of the Python one (regular expressions)."""
+"""The compiled core's text handling equals Python's: words (regular expressions) and numbers."""
 
 from __future__ import annotations
 
@@ -68,3 +68,37 @@ _PIECES = st.one_of(
 @given(st.lists(_PIECES, max_size=40).map("".join))
 def test_same_words_on_any_text(text: str) -> None:
     assert _compiled(text) == tokenise_in_python(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=-100, max_value=100),
+        st.integers(-20000, 20000).map(lambda n: n / 1000),  # near decimal ties
+        st.integers(-2000, 2000).map(lambda n: n / 200),  # exact binary ties (x.x5, x.xx5)
+    ),
+    st.sampled_from([(1, True), (2, False), (2, True), (0, False)]),
+)
+def test_reason_numbers_are_written_as_python_formats_them(
+    value: float, spec: tuple[int, bool]
+) -> None:
+    """The compiled core writes the numbers in reasons itself; where it does, the text equals
+    ``format``'s (it defers to CPython near ties, for huge values and for nan/inf)."""
+    from pipeline.tagging import _native
+
+    places, sign = spec
+    written = _native.format_fixed(value, places, sign)
+    if written is not None:
+        assert written == format(value, f"{'+' if sign else ''}.{places}f")
+
+
+def test_reason_numbers_at_ties_and_signs() -> None:
+    from pipeline.tagging import _native
+
+    assert _native.format_fixed(0.97, 2, False) == "0.97"
+    assert _native.format_fixed(-0.04, 1, True) == "-0.0"  # as format(): the sign stays
+    assert _native.format_fixed(0.0, 1, True) == "+0.0"
+    assert _native.format_fixed(12.96, 1, True) == "+13.0"
+    assert _native.format_fixed(0.125, 2, False) is None  # an exact tie: CPython decides
+    assert _native.format_fixed(float("nan"), 1, True) is None
