@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from pipeline.tagging import native
+
 RESULTS_DIR = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "results"
 
 
@@ -24,6 +26,8 @@ class Machine(BaseModel):
     kafka_version: str | None
     git_commit: str | None
     brokers: int | None = None
+    tagger_core: str | None = None
+    """``compiled`` or ``python (why)``: the chain's speed depends on it (tagging/native.py)."""
 
 
 class BenchResult(BaseModel):
@@ -81,6 +85,7 @@ def machine(kafka_version: str | None, brokers: int | None) -> Machine:
         kafka_version=kafka_version,
         git_commit=git_commit(),
         brokers=brokers,
+        tagger_core=native.describe(),
     )
 
 

@@ -140,3 +140,6 @@ def test_dockerfile_installs_the_package_and_runs_samenspel() -> None:
     env_names = set(re.findall(r"\b(SAMENSPEL_[A-Z_]+)=", text))
     assert env_names and not unknown_env_names(env_names)
     assert "TOPICS_FILE" in text, "topics.yaml must be copied to where pipeline.topics reads it"
+    # the compiled tagger core is built (setup.py, a compiler) and checked for in the image
+    assert re.search(r"^COPY .*\bsetup\.py\b", text, re.M)
+    assert "gcc" in text and "native.Scorer" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,37 @@ def test_reasons_name_model_words_as_written_not_their_stems(tagger: Tagger) -> 
     stems = ["de", "container", "werd", "niet", "geleegd"]
     assert _pair_words(("werd", "niet"), words, stems) == "werden niet"
     assert _pair_words(("x", "y"), words, stems) == "x y"
+
+
+@pytest.mark.parametrize("core", ["compiled", "python"])
+def test_threads_sharing_a_tagger_get_the_tags_of_one_thread(tagger: Tagger, core: str) -> None:
+    """Tagging from several threads at once (new words analysed in Python let other threads run,
+    and a small row table is reset often) gives each message the tags a lone tagger gives."""
+    import threading
+
+    shared = Tagger(tagger.rules, tagger.model)
+    shared._rows.max_rows = shared._rows.fixed + 50
+    if core == "python":
+        shared._native = None
+    rows = load_labelled(DEV)[:160]
+    expected = [tagger.tag(r.text, channel=r.channel.value, subject=r.subject) for r in rows]
+    failures: list[str] = []
+
+    def work(offset: int) -> None:
+        for k in range(len(rows)):
+            i = (k + offset) % len(rows)
+            got = shared.tag(rows[i].text, channel=rows[i].channel.value, subject=rows[i].subject)
+            if got != expected[i]:
+                failures.append(rows[i].text)
+
+    threads = [threading.Thread(target=work, args=(40 * n,)) for n in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often (without the tagger's lock: a crash)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures, failures[:3]
