@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import random
 import statistics
@@ -151,6 +152,8 @@ def main() -> None:
         for value in events:
             serialise(chain.process_bytes(value))
 
+    gc.collect()
+    gc.freeze()  # as the worker after start: the loaded model is left out of full collections
     whole()  # warm-up: word, stem and validation caches as a running worker has them
     if args.profile:
         cProfile.runctx("whole()", globals(), {"whole": whole}, "/tmp/bench_chain.prof")
