@@ -18,7 +18,7 @@ from cpython.tuple cimport PyTuple_GET_ITEM
 from libc.math cimport INFINITY, copysign, exp, fabs, floor, isfinite, log
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 
 cdef inline object _field(object record, Py_ssize_t index):
     """Field ``index`` of a tuple or NamedTuple (the cached ``_Word`` records), unchecked."""
@@ -26,6 +26,10 @@ cdef inline object _field(object record, Py_ssize_t index):
 
 
 cdef extern from "Python.h":
+    int PyUnicode_KIND(object text)
+    void *PyUnicode_DATA(object text)
+    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index)
+    object PyUnicode_Substring(object text, Py_ssize_t start, Py_ssize_t end)
     const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
     char *PyOS_double_to_string(
         double value, char format_code, int precision, int flags, int *kind
@@ -50,7 +54,7 @@ cdef enum:
     RULES_SHOWN = 3  # rules named per label
     MATCHED_SHOWN = 6  # matched words named per rule
 
-ABI = 5
+ABI = 6
 """Raised whenever the arguments of :class:`Scorer` change, so a stale build is not used."""
 
 
@@ -728,48 +732,110 @@ cdef inline bint _word_char(Py_UCS4 ch):
     return (ch >= 97 and ch <= 122) or (ch >= 48 and ch <= 57)  # [a-z0-9]
 
 
+cdef inline bint _upper(Py_UCS4 ch):
+    return 65 <= ch <= 90
+
+
 cpdef list scan_words(str lowered):
     """``re.findall(r"\\[[a-z]+\\]|[a-z0-9]+", lowered)`` in one pass over the characters."""
     cdef Py_ssize_t n = len(lowered)
     cdef Py_ssize_t i = 0
     cdef Py_ssize_t j
+    cdef int kind = PyUnicode_KIND(lowered)
+    cdef void *data = PyUnicode_DATA(lowered)
     cdef Py_UCS4 ch
     cdef list words = []
     while i < n:
-        ch = lowered[i]
+        ch = PyUnicode_READ(kind, data, i)
         if ch == 91:  # "[": a placeholder "[a-z]+]" is one word
             j = i + 1
-            while j < n and 97 <= lowered[j] <= 122:
+            while j < n and 97 <= PyUnicode_READ(kind, data, j) <= 122:
                 j += 1
-            if j > i + 1 and j < n and lowered[j] == 93:
-                words.append(lowered[i : j + 1])
+            if j > i + 1 and j < n and PyUnicode_READ(kind, data, j) == 93:
+                words.append(PyUnicode_Substring(lowered, i, j + 1))
                 i = j + 1
             else:
                 i += 1
         elif _word_char(ch):
             j = i + 1
-            while j < n and _word_char(lowered[j]):
+            while j < n and _word_char(PyUnicode_READ(kind, data, j)):
                 j += 1
-            words.append(lowered[i:j])
+            words.append(PyUnicode_Substring(lowered, i, j))
             i = j
         else:
             i += 1
     return words
 
 
+cdef list _scan_plain_ascii(str text):
+    """The words ``normalise`` + ``scan_words`` give for ASCII text without URLs, mentions or
+    hashtags, read straight from ``text``: letters lower-cased on the way, a placeholder
+    ("[E-MAIL]": "[", an upper-case letter, upper-case letters or "-", "]") as ``normalise``
+    writes it ("[email]"), any other "[letters]" lower-cased as one word."""
+    cdef Py_ssize_t n = len(text)
+    cdef const unsigned char *s = <const unsigned char *>PyUnicode_DATA(text)
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t j, k, size
+    cdef bint placeholder
+    cdef unsigned char ch
+    cdef char *word = <char *>malloc(n + 2)
+    cdef list words = []
+    if word is NULL:
+        raise MemoryError()
+    try:
+        while i < n:
+            ch = s[i]
+            if ch == 91:  # "["
+                j = i + 1
+                placeholder = j < n and _upper(s[j])
+                while j < n and (_upper(s[j]) or 97 <= s[j] <= 122 or s[j] == 45):
+                    if not _upper(s[j]) and s[j] != 45:
+                        placeholder = False
+                    j += 1
+                if j < n and s[j] == 93 and j > i + 1:
+                    size = 0
+                    word[size] = 91
+                    size += 1
+                    for k in range(i + 1, j):
+                        if s[k] == 45:
+                            if not placeholder:
+                                break  # "[ab-c]" is no word: "[" is skipped, "ab" and "c" follow
+                            continue
+                        word[size] = s[k] | 0x20
+                        size += 1
+                    else:
+                        word[size] = 93
+                        size += 1
+                        words.append(PyUnicode_DecodeASCII(word, size, NULL))
+                        i = j + 1
+                        continue
+                i += 1
+            elif _upper(ch) or 97 <= ch <= 122 or 48 <= ch <= 57:
+                size = 0
+                while i < n and (_upper(s[i]) or 97 <= s[i] <= 122 or 48 <= s[i] <= 57):
+                    word[size] = s[i] | 0x20 if _upper(s[i]) else s[i]
+                    size += 1
+                    i += 1
+                words.append(PyUnicode_DecodeASCII(word, size, NULL))
+            else:
+                i += 1
+    finally:
+        free(word)
+    return words
+
+
 def tokenise(str text, normalise):
     """Words of a message as ``pipeline.tagging.text.tokenise`` gives them.
 
-    Plain ASCII text without URLs, mentions, hashtags or placeholders needs only lower-casing
-    (``normalise`` would change nothing else); any other text goes through ``normalise``.
+    Plain ASCII text without URLs, mentions or hashtags is read directly (``normalise`` would
+    only lower-case it and rewrite placeholders); any other text goes through ``normalise``.
     """
     if (
         text.isascii()
         and "@" not in text
-        and "[" not in text
         and "#" not in text
         and "http" not in text
         and "www." not in text
     ):
-        return scan_words(text.lower())
+        return _scan_plain_ascii(text)
     return scan_words(normalise(text))
