@@ -1,15 +1,18 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled scoring core of ``Tagger.tag``: the same numbers as the Python fast path, in C.
+"""Compiled core of ``Tagger.tag``: the same tags, confidence and reasons as the Python fast path.
 
-The Python fast path spends most of its time in interpreter overhead on tiny numbers: sets of
-stems, pairs of stems as tuples, numpy calls on a 21-wide row, three softmaxes and a loop over
-label triples, and a sort per winning label to name the model's words. Here a message's words are
-looked up in the tagger's word cache (the Python ``_WordCache``, so new words are analysed exactly
-as before), stems are compared as integer ids, and summing, decoding and ranking run over C
-arrays. Tokenising, rule and phrase matching of new words, and the reasons' text stay in Python.
+The Python fast path spends most of its time in interpreter overhead on small things: sets of
+stems, pairs of stems as tuples, phrase matching, numpy calls on a 21-wide row, three softmaxes and
+a loop over label triples, a sort per winning label to name the model's words, and a dozen
+formatted strings. Here the text is split into words in one pass over its characters, each word is
+looked up in the tagger's word cache (the Python ``_WordCache``, so a new word is still analysed by
+Python), stems are compared as integer ids (a stem pair is one look-up that finds its bigram row
+and its phrases), summing, decoding and ranking run over C arrays, and each reason line is written
+into one byte buffer. Rules, model and weights stay the tagger's: this module holds no numbers of
+its own.
 
-``tests/tagging/test_fast_path.py`` holds this core to the reference path on every dev and train
-text; the tagger uses the Python fast path when this module was not compiled.
+``tests/tagging/test_fast_path.py`` and ``test_native_text.py`` hold it to the reference path and
+to the regular expressions; the tagger uses the Python fast path when this module was not compiled.
 """
 
 from cpython.object cimport PyObject
@@ -92,8 +95,8 @@ cdef class Scorer:
     cdef double _min_shown
     cdef unsigned int *_stamp
     cdef Py_ssize_t _stamp_cap
-    cdef unsigned int *_bigram_stamp
-    cdef Py_ssize_t _nbigrams
+    cdef unsigned int *_pair_stamp
+    cdef Py_ssize_t _npairs
     cdef unsigned int _gen
     cdef long long *_sids
     cdef Py_ssize_t *_rows
@@ -120,7 +123,7 @@ cdef class Scorer:
         self._coherence_i = NULL
         self._coherence_v = NULL
         self._stamp = NULL
-        self._bigram_stamp = NULL
+        self._pair_stamp = NULL
         self._sids = NULL
         self._rows = NULL
         self._found_rank = NULL
@@ -202,11 +205,11 @@ cdef class Scorer:
             for k in range(self._ncoherence):
                 self._coherence_p[k], self._coherence_i[k], self._coherence_v[k] = coherence[k]
         self._min_shown = min_shown
-        self._nbigrams = max(1, len(pairs))
-        self._bigram_stamp = <unsigned int *>malloc(self._nbigrams * sizeof(unsigned int))
-        if not self._bigram_stamp:
+        self._npairs = max(1, len(pairs))
+        self._pair_stamp = <unsigned int *>malloc(self._npairs * sizeof(unsigned int))
+        if not self._pair_stamp:
             raise MemoryError()
-        memset(self._bigram_stamp, 0, self._nbigrams * sizeof(unsigned int))
+        memset(self._pair_stamp, 0, self._npairs * sizeof(unsigned int))
 
     def __dealloc__(self):
         free(self._group_slot)
@@ -220,7 +223,7 @@ cdef class Scorer:
         free(self._coherence_i)
         free(self._coherence_v)
         free(self._stamp)
-        free(self._bigram_stamp)
+        free(self._pair_stamp)
         free(self._sids)
         free(self._rows)
         free(self._found_rank)
@@ -260,7 +263,7 @@ cdef class Scorer:
         if self._gen == 0:  # wrapped: old stamps could match again
             if self._stamp_cap:
                 memset(self._stamp, 0, self._stamp_cap * sizeof(unsigned int))
-            memset(self._bigram_stamp, 0, self._nbigrams * sizeof(unsigned int))
+            memset(self._pair_stamp, 0, self._npairs * sizeof(unsigned int))
             self._gen = 1
 
     cdef void _softmax(self, double *score, double *prob, int d):
@@ -442,8 +445,8 @@ cdef class Scorer:
                          weight * self._phrase_multiplier * own)
                     )
             rank = entry[1]
-            if entry[0] >= 0 and self._bigram_stamp[rank] != gen:
-                self._bigram_stamp[rank] = gen
+            if entry[0] >= 0 and self._pair_stamp[rank] != gen:
+                self._pair_stamp[rank] = gen
                 # insertion by rank: rows of bigrams in the order of their stem pairs
                 j = nfound
                 while j > 0 and self._found_rank[j - 1] > rank:

@@ -83,7 +83,7 @@ label's score (rules weight plus the model's trust in that rule score, times the
 
 class _Word(NamedTuple):
     """One word's analysis, cached: its stem, its row in the row table, its rule hits and its
-    stem's id (stems of model bigrams and phrase starts first; the compiled core compares ids).
+    stem's id (stems of model bigrams and phrases first; the compiled core compares ids).
 
     A tuple, so that the compiled core reads its fields by position."""
 
