@@ -216,3 +216,39 @@ def test_threads_sharing_a_tagger_get_the_tags_of_one_thread(tagger: Tagger, cor
     finally:
         sys.setswitchinterval(interval)
     assert not failures, failures[:3]
+
+
+def _vocabulary(tagger: Tagger) -> list[str]:
+    """Words that reach every branch: lexicon words and phrases, bigram words, placeholders."""
+    words = {entry.text for entry in tagger.matcher.entries}
+    words |= {stem for pair in tagger._bigram_keys for stem in pair}
+    words |= {"[E-MAIL]", "[TELEFOON]", "[BSN]", "#OnzeWijk", "@gemeente", "https://x.nl/a"}
+    return sorted(words)
+
+
+@pytest.mark.parametrize("core", ["compiled", "python"])
+def test_fast_path_matches_reference_on_random_word_salad(tagger: Tagger, core: str) -> None:
+    """Random messages of lexicon words, phrases, bigram words, placeholders, punctuation and
+    stray characters, in any order: both paths give the reference's tags and reasons."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fast = Tagger(tagger.rules, tagger.model)
+    if core == "python":
+        fast._native = None
+    pieces = st.one_of(
+        st.sampled_from(_vocabulary(tagger)),
+        st.sampled_from([" ", ", ", ". ", "!", "-", "é", "Ü", "😀", "\n"]),
+        st.text(max_size=4),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(pieces, max_size=30).map(" ".join),
+        st.sampled_from(["phone", "web", "social", "counter", "neighbourhood"]),
+        st.one_of(st.none(), st.sampled_from(["Afval", "paspoort aanvragen", ""])),
+    )
+    def check(text: str, channel: str, subject: str | None) -> None:
+        _compare(fast, text, channel, subject)
+
+    check()
