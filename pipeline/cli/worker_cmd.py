@@ -22,6 +22,8 @@ def _run(args: argparse.Namespace) -> int:
 
     from pipeline.assembly import build_chain
     from pipeline.kafka_client import security_kwargs
+    from pipeline.logs import get_logger
+    from pipeline.tagging import native
     from pipeline.topics import worker_topology
     from pipeline.worker.app import create_app
 
@@ -29,6 +31,8 @@ def _run(args: argparse.Namespace) -> int:
     overrides = {"web_port": args.web_port, "worker_id": args.worker_id}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     chain = build_chain(settings)
+    # operations see when the slower Python path runs (an image or host without the compiled core)
+    get_logger(__name__).info("tagger core", core=native.describe())
     topology = worker_topology(
         settings.raw_topics(),
         settings.topic("interactions"),
