@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -144,6 +145,30 @@ def wait_for_size(settings: Settings, topic: str, at_least: int, timeout_s: floa
         time.sleep(0.3)
         size = topic_size(settings, topic)
     return size
+
+
+def wait_settled(
+    workers: list[WorkerProcess], settle_s: float = 3.0, timeout_s: float = 90.0
+) -> None:
+    """Wait until every worker is ready and none's partition count changed for ``settle_s``.
+
+    A worker that joins a running group triggers a rebalance that its peers may not have seen yet
+    when each reports ready; events produced then can all go to the first worker.
+    """
+    deadline = time.monotonic() + timeout_s
+    last: list[int] | None = None
+    since = time.monotonic()
+    while time.monotonic() < deadline:
+        counts = []
+        for worker in workers:
+            status, body = worker.get("/ready")
+            counts.append(json.loads(body)["assigned_partitions"] if status == 200 else -1)
+        if counts != last or min(counts) <= 0:
+            last, since = counts, time.monotonic()
+        elif time.monotonic() - since >= settle_s:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"workers did not settle within {timeout_s} s: partitions {last}")
 
 
 def start_worker(

@@ -18,6 +18,7 @@ from tests.kafka_helpers import (
     start_worker,
     topic_size,
     wait_for_size,
+    wait_settled,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -104,6 +105,7 @@ def test_two_workers_share_and_one_stops_mid_stream(
     try:
         one.wait_ready()
         two.wait_ready()
+        wait_settled([one, two])  # both own partitions before the events come
         produce(settings, settings.topic("raw.counter"), events("counter", total // 2))
         wait_for_size(settings, settings.topic("interactions"), at_least=total // 8)
         two.stop()  # SIGTERM: graceful, mid-stream
