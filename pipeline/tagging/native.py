@@ -2,7 +2,7 @@
 
 Building it needs a C compiler at install time; without one, or with
 ``SAMENSPEL_TAGGER_CORE=python`` set, ``Scorer`` is None and the tagger uses its Python fast path,
-which gives the same tags at about a third of the speed. A build from older source (a different
+which gives the same tags 4–6 times slower. A build from older source (a different
 ``ABI``) is not used either.
 """
 
