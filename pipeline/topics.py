@@ -7,6 +7,7 @@ file serves a one-node development broker and a production cluster.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import SamenspelError
+from pipeline.logs import get_logger
 from schemas.validation import describe_validation_error
 
 TOPICS_FILE = Path(__file__).resolve().parent.parent / "deploy" / "topics.yaml"
@@ -199,8 +201,39 @@ def worker_topology(
     """Check on the cluster that the raw topics and the feed exist with one partition count.
 
     Raw partition ``p`` is published to feed partition ``p`` (so a restarted worker finds its own
-    outputs on the feed), which needs equal partition counts.
+    outputs on the feed), which needs equal partition counts. A broker that is restarting
+    refuses the admin client's requests for a few seconds while the others serve; the read is
+    retried then (about 30 s in all), so that a worker starting at that moment does not exit.
     """
+    from kafka.errors import KafkaError
+
+    for pause in (*_RETRY_PAUSES_S, None):
+        try:
+            brokers, counts = _read_topology(raw_topics, feed, bootstrap, **security)
+            break
+        except KafkaError as exc:
+            if pause is None or not exc.retriable:
+                raise SamenspelError(
+                    f"cannot read the topics from Kafka at {','.join(bootstrap)}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
+            _log.warning("kafka metadata not readable yet, retrying", error=type(exc).__name__)
+            _pause(pause)
+    if len(set(counts.values())) != 1:
+        listing = ", ".join(f"{name}={count}" for name, count in sorted(counts.items()))
+        raise SamenspelError(f"raw topics and the feed need one partition count, found {listing}")
+    return Topology(partitions=counts[feed], brokers=brokers)
+
+
+_RETRY_PAUSES_S = (1.0, 2.0, 4.0, 8.0, 8.0, 8.0)
+_pause = time.sleep
+_log = get_logger(__name__)
+
+
+def _read_topology(
+    raw_topics: list[str], feed: str, bootstrap: list[str], **security: Any
+) -> tuple[int, dict[str, int]]:
+    """The number of brokers and the partition count of each topic; every topic must exist."""
     admin = _admin(bootstrap, **security)
     try:
         brokers = len(admin.describe_cluster()["brokers"])
@@ -215,7 +248,4 @@ def worker_topology(
         }
     finally:
         admin.close()
-    if len(set(counts.values())) != 1:
-        listing = ", ".join(f"{name}={count}" for name, count in sorted(counts.items()))
-        raise SamenspelError(f"raw topics and the feed need one partition count, found {listing}")
-    return Topology(partitions=counts[feed], brokers=brokers)
+    return brokers, counts
