@@ -118,30 +118,7 @@ cdef class Scorer:
     cdef Py_ssize_t _text_len
     cdef Py_ssize_t _text_cap
 
-    def __cinit__(self):
-        self._coherence_p = NULL
-        self._coherence_i = NULL
-        self._coherence_v = NULL
-        self._stamp = NULL
-        self._pair_stamp = NULL
-        self._sids = NULL
-        self._rows = NULL
-        self._found_rank = NULL
-        self._found_row = NULL
-        self._found_pos = NULL
-        self._cap = 0
-        self._group_slot = NULL
-        self._group_rule = NULL
-        self._group_total = NULL
-        self._group_count = NULL
-        self._group_matched = NULL
-        self._order = NULL
-        self._group_cap = 0
-        self._text = NULL
-        self._text_len = 0
-        self._text_cap = 0
-        self._stamp_cap = 0
-        self._gen = 0
+    # C fields start zeroed (NULL pointers, zero sizes): Cython allocates the object zeroed.
 
     def __init__(
         self,
