@@ -1,13 +1,15 @@
 """The processing chain: parse → normalise → protect → tag, as one pure object.
 
-The faust agents and ``samenspel tag`` both call ``Chain.process_bytes``, so the feed and the
-offline command produce the same interaction for the same input. Each step raises StageError
-with its stage.
+The worker calls ``Chain.process_many`` on each batch and ``samenspel tag`` calls
+``Chain.process_bytes`` per line: both run the same steps, so the feed and the offline command
+produce the same interaction for the same input. Each step raises StageError with its stage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple, Protocol, cast
 
 import orjson
@@ -83,16 +85,18 @@ class Chain:
         except Exception as exc:
             raise StageError("tag", f"{type(exc).__name__}: {exc}", type(exc).__name__) from None
 
-    def process(self, raw: RawEvent, received_at: datetime | None = None) -> Interaction:
-        """Turn a validated raw event into the interaction that goes on the feed."""
+    def normalise(self, raw: RawEvent) -> NormalisedEvent:
         try:
-            event = normalise(raw)
+            return normalise(raw)
         except Exception as exc:
             raise StageError(
                 "normalise", f"{type(exc).__name__}: {exc}", type(exc).__name__
             ) from None
-        protected = self.protect(event)
+
+    def interaction(self, protected: ProtectedEvent, received_at: datetime) -> Interaction:
+        """Tag a protected event and build the interaction that goes on the feed."""
         tags = self.tag(protected)
+        event = protected.event
         return construct(
             Interaction,
             {
@@ -101,7 +105,7 @@ class Chain:
                 "channel": event.channel,
                 "source": event.source,
                 "occurred_at": event.occurred_at,
-                "received_at": received_at or datetime.now(UTC),
+                "received_at": received_at,
                 "subject": protected.subject,
                 "content": protected.content,
                 "language": event.language,
@@ -112,10 +116,43 @@ class Chain:
             },
         )
 
+    def process(self, raw: RawEvent, received_at: datetime | None = None) -> Interaction:
+        """Turn a validated raw event into the interaction that goes on the feed."""
+        protected = self.protect(self.normalise(raw))
+        return self.interaction(protected, received_at or datetime.now(UTC))
+
     def process_bytes(
         self, value: bytes | None, received_at: datetime | None = None
     ) -> Interaction:
         return self.process(self.parse(value), received_at)
+
+    def process_many(
+        self, values: Sequence[bytes | None], received_at: datetime | None = None
+    ) -> list[Interaction | Exception]:
+        """``process_bytes`` of each value: its interaction, or the exception it raised.
+
+        The steps run one at a time over the whole batch, not one event at a time through all
+        steps: each step's code and tables then stay in the CPU's caches, ~15% less time per
+        event in batches of 50 or more (docs/performance.md). An event that fails a step skips
+        the later ones; its neighbours go on. Every event of the batch is received at one moment.
+        """
+        items: list[Any] = list(values)
+        moment = received_at or datetime.now(UTC)
+        _each(items, self.parse)
+        _each(items, self.normalise)
+        _each(items, self.protect)
+        _each(items, partial(self.interaction, received_at=moment))
+        return items
+
+
+def _each(items: list[Any], step: Callable[[Any], Any]) -> None:
+    """Replace each item that is not yet an exception by ``step(item)``, or by what it raised."""
+    for index, item in enumerate(items):
+        if not isinstance(item, Exception):
+            try:
+                items[index] = step(item)
+            except Exception as exc:
+                items[index] = exc
 
 
 def _within(text: str, limit: int) -> str:

@@ -48,16 +48,16 @@ class RawEvent(BaseModel):
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _keep_unknown_fields(self) -> RawEvent:
+    def _keep_unknown_fields_and_check_location(self) -> RawEvent:
+        """Unknown fields move into ``metadata``; a location given as text has its own limit.
+
+        One validator, not two: each runs in Python on every event.
+        """
         extra: dict[str, Any] | None = self.__pydantic_extra__
         if extra:
             for key, value in extra.items():
                 self.metadata.setdefault(key, value)
             extra.clear()
-        return self
-
-    @model_validator(mode="after")
-    def _check_location_text(self) -> RawEvent:
         if isinstance(self.location, str) and len(self.location) > limits.MAX_LOCATION_TEXT:
             raise ValueError(f"location: at most {limits.MAX_LOCATION_TEXT} characters")
         return self

@@ -4,6 +4,7 @@ interaction that is valid under the published JSON Schema (hypothesis, no Kafka)
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pipeline.chain import Chain, serialise
 from pipeline.normalise import StageError
 from pipeline.privacy import Pseudonymiser
 from pipeline.tagging import Tagger
-from schemas import limits
+from schemas import Interaction, limits
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "schemas" / "json" / "interaction-1.json").read_text()
@@ -87,3 +88,24 @@ def test_an_event_is_dead_lettered_with_a_reason_or_published_valid(event: dict[
     assert len(document["content"]) <= limits.MAX_TEXT
     published = document["content"] + (document["subject"] or "")
     assert not [part for part in MUST_GO if part in published]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(raw_events().map(json.dumps).map(str.encode), st.none()), max_size=8))
+def test_a_batch_gives_what_each_event_gives_on_its_own(values: list[bytes | None]) -> None:
+    """``process_many`` runs the steps a batch at a time; per event the outcome is the same as
+    ``process_bytes``: the same interaction, or a StageError of the same stage and message."""
+    moment = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    batch = CHAIN.process_many(values, moment)
+    assert len(batch) == len(values)
+    for value, result in zip(values, batch, strict=True):
+        try:
+            alone: Interaction | StageError = CHAIN.process_bytes(value, moment)
+        except StageError as error:
+            alone = error
+        if isinstance(alone, StageError):
+            assert isinstance(result, StageError)
+            assert (result.stage, result.message) == (alone.stage, alone.message)
+        else:
+            assert isinstance(result, Interaction)
+            assert serialise(result) == serialise(alone)

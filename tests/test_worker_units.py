@@ -350,14 +350,14 @@ def test_an_unexpected_error_dead_letters_that_event_and_the_batch_goes_on() -> 
     from pipeline.worker.batch import BatchProcessor
 
     chain = Chain(Tagger.load(), Pseudonymiser(b"k" * 32), max_event_bytes=1 << 20)
-    process_bytes = chain.process_bytes
+    parse = chain.parse
 
-    def buggy(value: bytes | None, received_at: Any = None) -> Any:
+    def buggy(value: bytes | None) -> Any:
         if value == b"boom":
             raise RuntimeError("a bug")
-        return process_bytes(value, received_at)
+        return parse(value)
 
-    chain.process_bytes = buggy  # type: ignore[method-assign]
+    chain.parse = buggy  # type: ignore[method-assign]
     processor = BatchProcessor(
         chain=chain, feed="feed", deadletter="dead", seen=SimpleNamespace(data={}),
         counts=None, worker_id="w", oin="0" * 20,

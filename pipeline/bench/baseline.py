@@ -16,9 +16,7 @@ from aiokafka import AIOKafkaConsumer
 from pipeline.bench.kafka_io import aiokafka_security, producer
 from pipeline.errors import SamenspelError
 from pipeline.settings import Settings
-
-BATCH_MAX = 500
-"""The largest batch of the worker (``pipeline.worker.app.BATCH_MAX``)."""
+from pipeline.worker.dispatch import BATCH_MAX
 
 
 async def forward(

@@ -30,6 +30,7 @@ cdef inline object _field(object record, Py_ssize_t index):
 
 cdef extern from "Python.h":
     int PyUnicode_KIND(object text)
+    bint PyUnicode_IS_ASCII(object text)
     void *PyUnicode_DATA(object text)
     Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index)
     object PyUnicode_Substring(object text, Py_ssize_t start, Py_ssize_t end)
@@ -57,7 +58,7 @@ cdef enum:
     RULES_SHOWN = 3  # rules named per label
     MATCHED_SHOWN = 6  # matched words named per rule
 
-ABI = 6
+ABI = 7
 """Raised whenever the arguments of :class:`Scorer` change, so a stale build is not used."""
 
 
@@ -65,6 +66,7 @@ cdef class Scorer:
     """Scores tokenised messages with a tagger's cached word rows (see the module docstring)."""
 
     cdef object _cache
+    cdef object _normalise
     cdef object _table
     cdef object _mixed_obj
     cdef object _model_obj
@@ -124,6 +126,7 @@ cdef class Scorer:
         self,
         *,
         cache,
+        normalise,
         table,
         list row_names,
         dict pairs,
@@ -148,6 +151,7 @@ cdef class Scorer:
         if size > MAX_LABELS or len(spans) != 3 or len(tops) != 3:
             raise ValueError("unsupported label layout")
         self._cache = cache
+        self._normalise = normalise
         self._table = table
         self._mixed_obj = None
         self._model_obj = None
@@ -343,13 +347,15 @@ cdef class Scorer:
             self._model = model
             self._model_obj = model
 
-    def tag(self, list words, Py_ssize_t base, list prior_lines):
-        """Winners, confidence and reasons of a tokenised message, as ``Tagger.tag`` gives them.
+    def tag(self, str text, subject, Py_ssize_t base, list prior_lines):
+        """Winners, confidence and reasons of a message (its subject first), as ``Tagger.tag``
+        gives them.
 
         ``base`` is the row of the channel's bias and prior, ``prior_lines`` the channel's prior
         reason per label (or None). Returns ``(perspective, citizen_role, municipality_role,
         confidence, reasons, has_words)`` with the labels as flat indexes.
         """
+        cdef list words = _tokenise(f"{subject}. {text}" if subject else text, self._normalise)
         cdef Py_ssize_t n = len(words)
         cdef Py_ssize_t i, k, j, nrows, nword_rows, nfound, rank
         cdef long long a, b, sid
@@ -654,7 +660,7 @@ cdef Py_ssize_t _format_fixed(double value, int places, bint sign, char *out):
     ``value * 10**places`` could round the wrong way (the caller then asks CPython)."""
     cdef double scale = 1.0
     cdef double scaled, whole, distance
-    cdef unsigned long long n, unit
+    cdef unsigned long long n, unit, whole_part, fraction
     cdef int i
     cdef Py_ssize_t length = 0
     cdef char reversed_digits[32]
@@ -804,14 +810,9 @@ cdef list _scan_plain_ascii(str text):
     return words
 
 
-def tokenise(str text, normalise):
-    """Words of a message as ``pipeline.tagging.text.tokenise`` gives them.
-
-    Plain ASCII text without URLs, mentions or hashtags is read directly (``normalise`` would
-    only lower-case it and rewrite placeholders); any other text goes through ``normalise``.
-    """
+cdef list _tokenise(str text, object normalise):
     if (
-        text.isascii()
+        PyUnicode_IS_ASCII(text)
         and "@" not in text
         and "#" not in text
         and "http" not in text
@@ -819,3 +820,12 @@ def tokenise(str text, normalise):
     ):
         return _scan_plain_ascii(text)
     return scan_words(normalise(text))
+
+
+def tokenise(str text, normalise):
+    """Words of a message as ``pipeline.tagging.text.tokenise`` gives them.
+
+    Plain ASCII text without URLs, mentions or hashtags is read directly (``normalise`` would
+    only lower-case it and rewrite placeholders); any other text goes through ``normalise``.
+    """
+    return _tokenise(text, normalise)

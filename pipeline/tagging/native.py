@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pipeline.tagging._native import Scorer as _Scorer
 
-ABI = 6
+ABI = 7
 """The argument layout of ``_native.Scorer`` this code passes; must equal the module's."""
 
 Scorer: type[_Scorer] | None = None

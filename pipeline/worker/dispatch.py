@@ -25,6 +25,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+BATCH_MAX = 500
+"""The most messages of one partition processed as one batch."""
 Handle = Callable[[Sequence[Any]], Awaitable[Awaitable[None]]]
 """Processes a batch and returns the rest of its work (publishing, acknowledgements) to await."""
 Ack = Callable[[Any], Any]

@@ -67,7 +67,7 @@ def test_english_words_match(tagger: Tagger) -> None:
 
 
 def test_strip_diacritics_drops_exactly_the_combining_marks_of_the_bmp() -> None:
-    """The translate table gives what filtering unicodedata.combining gives, for every BMP char."""
+    """The pattern removes what filtering unicodedata.combining removes, for every BMP char."""
     for start in range(0x80, 0x10000, 512):
         text = "".join(chr(c) for c in range(start, start + 512) if not 0xD800 <= c < 0xE000)
         decomposed = unicodedata.normalize("NFKD", text)
