@@ -11,13 +11,13 @@ Usage: python benchmarks/bench_tagging.py [data/labelled/dev.jsonl] [--repeat N]
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import time
 from collections.abc import Callable
 
 import orjson
 
+from pipeline import heap
 from pipeline.tagging import Tagger
 from pipeline.tagging.data import read_jsonl
 
@@ -49,8 +49,7 @@ def main() -> None:
     tagger = Tagger.load()
     for text, channel, subject in items:  # warm the caches as a long-running worker would
         tagger.tag(text, channel=channel, subject=subject)
-    gc.collect()
-    gc.freeze()  # as the worker does after start: collections skip the loaded model
+    heap.settle()  # the collector as in the worker after its start
 
     def tag_all() -> None:
         for _ in range(args.repeat):

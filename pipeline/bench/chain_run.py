@@ -8,11 +8,11 @@ of several runs is reported.
 
 from __future__ import annotations
 
-import gc
 import statistics
 import time
 from collections.abc import Sequence
 
+from pipeline import heap
 from pipeline.chain import Chain, serialise
 from pipeline.worker.dispatch import BATCH_MAX
 
@@ -24,19 +24,14 @@ def chain_rate(
     if not values:
         raise ValueError("chain_rate needs at least one event")
     batches = [values[start : start + batch] for start in range(0, len(values), batch)]
-    # As the worker after its start: what is loaded by then (the tagger's model and rules) is
-    # frozen out of the garbage collector's full passes; then one pass warms the caches.
-    gc.collect()
-    gc.freeze()
-    try:
+    # The collector set as in the worker after its start; then one pass warms the caches.
+    with heap.settled():
         _run(chain, batches)
         rates = []
         for _ in range(runs):
             start = time.process_time()
             _run(chain, batches)
             rates.append(len(values) / max(time.process_time() - start, 1e-9))
-    finally:
-        gc.unfreeze()
     return statistics.median(rates)
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,7 +41,7 @@ from faust.web import Request, Response, View
 from mode.types.signals import BaseSignalT
 from prometheus_client import generate_latest
 
-from pipeline import stats
+from pipeline import heap, stats
 from pipeline.chain import Chain
 from pipeline.logs import get_logger
 from pipeline.settings import RAW_CHANNELS, Settings
@@ -89,14 +88,8 @@ class WorkerApp(faust.App):
     """Read by the transport's BulkConsumer: which topics' messages go where, a fetch at a time."""
 
     async def on_started(self) -> None:
-        """Move what start-up built (chain model, faust) out of the collector's reach.
-
-        ~130,000 long-lived objects made every full collection traverse them: 70-220 ms pauses
-        every few seconds under load, straight into the latency tail. Frozen, a full collection
-        takes ~5 ms (docs/performance.md).
-        """
-        gc.collect()
-        gc.freeze()
+        """Settle the garbage collector once start-up has built the chain and faust (heap.py)."""
+        heap.settle()
         await super().on_started()
 
     async def on_stop(self) -> None:
