@@ -73,6 +73,13 @@ def _run(
     settings: Settings, options: BenchOptions, scratches: list[str], progress: Progress
 ) -> BenchResult:
     events = make_events(options.events, run=settings.topic_prefix)
+    # First, while the broker is idle: after the Kafka stages it still flushes and compacts for a
+    # while, and on two cores that slows this process's CPU too (docs/performance.md).
+    progress("chain alone, in process (median of 5 runs)")
+    from pipeline.assembly import build_chain
+
+    chain_value = chain_rate(build_chain(settings), [e.value for e in events[:CHAIN_SAMPLE]])
+
     progress(f"producing {len(events)} events to the raw topics")
     asyncio.run(kafka_io.produce_events(settings, events))
 
@@ -83,12 +90,6 @@ def _run(
     )
 
     pipeline_rate, latencies = _worker_stages(settings, options, events, progress)
-
-    progress("chain alone, in process (median of 5 runs)")
-    from pipeline.assembly import build_chain
-
-    chain = build_chain(settings)
-    chain_value = chain_rate(chain, [e.value for e in events[:CHAIN_SAMPLE]])
 
     webhook_rate, note = _webhook_stage(settings, options, events, progress)
     from pipeline.local_kafka import broker_count, kafka_version

@@ -10,18 +10,21 @@ from pipeline.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 ALLOWED_DROP = 0.25
+ATTEMPTS = 3
 
 
 def test_ratio_and_chain_rate_did_not_drop(kafka_bootstrap: str) -> None:
     """ratio and chain_events_per_s are each at least 75% of the committed latest.json.
 
-    The ratio of one short run on a shared 2-core machine swings by ±30% (docs/performance.md),
-    so a failing first run gets one more: the gate fails when the better of two runs dropped.
+    One short run on a shared 2-core machine swings by ±30%, and the host sometimes slows this
+    VM's CPU for seconds at a time (the same chain measured 21,700 and then 12,300/s a second
+    later, docs/performance.md). A slower build lowers every run, noise only some: a failing run
+    gets another, up to three, and the gate fails when the best of them dropped.
     """
     committed = load_results(RESULTS_DIR / "latest.json")
     floor = 1 - ALLOWED_DROP
     best_ratio = best_chain = 0.0
-    for _ in range(2):
+    for _ in range(ATTEMPTS):
         result = run_bench(
             Settings(kafka_bootstrap_servers=kafka_bootstrap),
             BenchOptions(
