@@ -132,7 +132,7 @@ class Chain:
         """``process_bytes`` of each value: its interaction, or the exception it raised.
 
         The steps run one at a time over the whole batch, not one event at a time through all
-        steps: each step's code and tables then stay in the CPU's caches, ~15% less time per
+        steps: each step's code and tables then stay in the CPU's caches, ~20% less time per
         event in batches of 50 or more (docs/performance.md). An event that fails a step skips
         the later ones; its neighbours go on. Every event of the batch is received at one moment.
         """

@@ -1,6 +1,6 @@
 """The garbage collector's settings of a process that runs the chain for a long time.
 
-Two settings, both measured on a worker draining 40,000 bench events (docs/performance.md):
+Two settings, each measured on a busy worker (docs/performance.md):
 
 * what start-up built (the tagger's model and rules, faust, ~130,000 objects) is frozen out of
   the collector's reach: every full collection traversed it, a 70-220 ms pause every few seconds;
@@ -31,7 +31,9 @@ def settle() -> None:
 
 @contextmanager
 def settled() -> Iterator[None]:
-    """:func:`settle` for a measurement inside a longer process; the settings are restored after."""
+    """:func:`settle` for a measurement inside a longer process; the thresholds are restored and
+    the frozen objects unfrozen after (all of them: this is for processes that freeze nothing else).
+    """
     thresholds = gc.get_threshold()
     settle()
     try:

@@ -63,7 +63,7 @@ ABI = 7
 
 
 cdef class Scorer:
-    """Scores tokenised messages with a tagger's cached word rows (see the module docstring)."""
+    """Scores messages with a tagger's cached word rows (see the module docstring)."""
 
     cdef object _cache
     cdef object _normalise
