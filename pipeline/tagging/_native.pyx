@@ -465,33 +465,34 @@ cdef class Scorer:
 
     cdef void _shares(self, int *winners, Py_ssize_t nrows):
         """Per winning label: the rows of its largest model contributions (largest first, the
-        earlier row first among equals, none under the minimum shown) in ``_shown_*``."""
+        earlier row first among equals, none under the minimum shown) in ``_shown_*``; one pass
+        over the rows per label, inserting into the three kept so far."""
         cdef double[:, ::1] model = self._model
-        cdef Py_ssize_t i, j, k, best
-        cdef double value, best_value
-        cdef bint taken
-        cdef int t, w
+        cdef Py_ssize_t i, j, k
+        cdef double value
+        cdef int t, w, count
         for t in range(3):
             w = winners[t]
-            self._shown_count[t] = 0
-            for k in range(SHOWN):
-                best = -1
-                best_value = 0.0
-                for i in range(nrows):
-                    value = model[self._rows[i], w]
-                    taken = False
-                    for j in range(k):
-                        if self._shown_row[t][j] == i:
-                            taken = True
-                            break
-                    if not taken and (best < 0 or value > best_value):
-                        best = i
-                        best_value = value
-                if best < 0 or not best_value >= self._min_shown:
-                    break
-                self._shown_row[t][k] = best
-                self._shown_value[t][k] = best_value
-                self._shown_count[t] = k + 1
+            count = 0
+            for i in range(nrows):
+                value = model[self._rows[i], w]
+                if not value >= self._min_shown:
+                    continue
+                k = count  # after every kept value at least as large: equals keep row order
+                while k > 0 and self._shown_value[t][k - 1] < value:
+                    k -= 1
+                if k >= SHOWN:
+                    continue
+                j = count if count < SHOWN else SHOWN - 1
+                while j > k:
+                    self._shown_row[t][j] = self._shown_row[t][j - 1]
+                    self._shown_value[t][j] = self._shown_value[t][j - 1]
+                    j -= 1
+                self._shown_row[t][k] = i
+                self._shown_value[t][k] = value
+                if count < SHOWN:
+                    count += 1
+            self._shown_count[t] = count
 
     cdef list _reasons(
         self,

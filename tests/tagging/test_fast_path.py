@@ -95,6 +95,29 @@ def test_reasons_name_the_earliest_of_equal_contributions_towards_the_label(
     ]
 
 
+def test_both_cores_name_the_earliest_of_equal_contributions(fast_tagger: Tagger) -> None:
+    """Four words of equal weight towards one label: the first three in message order are
+    named; a word that counts against the label is not."""
+    from pipeline.tagging.tagger import _Word
+
+    decision = fast_tagger.decide(fast_tagger.analyse("paspoort", channel="web"))
+    label = decision.winners[0]
+    vector = [0.0] * len(decision.score)
+    vector[label] = 0.5
+    against = [-v for v in vector]
+    next_id = len(fast_tagger._fixed_stem_ids) + 100_000  # far from any id the tagger gives
+    for k, (word, row) in enumerate(
+        zip(["qa", "qb", "qc", "qd", "qe"], [vector, against, vector, vector, vector], strict=True)
+    ):
+        index = fast_tagger._add_row(row, row, word)
+        fast_tagger._words[word] = _Word(f"stem-{word}", index, (), next_id + k)
+    tags = fast_tagger.tag("qa qb qc qd qe", channel="web")
+    assert tags.perspective == fast_tagger._perspectives[label]
+    assert next(r for r in tags.reasons if " model: " in r) == (
+        "perspective model: 'qa' +0.5, 'qc' +0.5, 'qd' +0.5"
+    )
+
+
 @pytest.mark.parametrize(
     "update",
     [{"joint": 0.75}, {"joint": 0.0}, {"joint": 0.0, "coherence": 1.0}, {"coherence": 0.5}],
