@@ -24,18 +24,17 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from stdnum import iban as stdnum_iban
 
 from pipeline import heap
+from pipeline.bench.chain_run import in_batches, run_batches
 from pipeline.chain import Chain, serialise
 from pipeline.normalise import normalise
 from pipeline.privacy import Pseudonymiser
 from pipeline.tagging import Tagger
-from pipeline.worker.dispatch import BATCH_MAX
-from schemas import Interaction
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "labelled"
 BASE_TIME = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -150,12 +149,10 @@ def main() -> None:
     events = make_events(args.share) * args.repeat
     chain = Chain(Tagger.load(), Pseudonymiser(BENCH_KEY, "bench"), max_event_bytes=1 << 20)
 
-    batches = [events[k : k + BATCH_MAX] for k in range(0, len(events), BATCH_MAX)]
+    batches = in_batches(events)
 
     def whole() -> None:  # in batches, as the worker runs the chain
-        for batch in batches:
-            for result in chain.process_many(batch):
-                serialise(cast(Interaction, result))
+        run_batches(chain, batches)
 
     heap.settle()  # the collector as in the worker after its start
     whole()  # warm-up: word, stem and validation caches as a running worker has them

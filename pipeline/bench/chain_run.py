@@ -23,19 +23,26 @@ def chain_rate(
     """Median events per CPU-second of ``Chain.process_many`` plus serialising, over ``runs``."""
     if not values:
         raise ValueError("chain_rate needs at least one event")
-    batches = [values[start : start + batch] for start in range(0, len(values), batch)]
+    batches = in_batches(values, batch)
     # The collector set as in the worker after its start; then one pass warms the caches.
     with heap.settled():
-        _run(chain, batches)
+        run_batches(chain, batches)
         rates = []
         for _ in range(runs):
             start = time.process_time()
-            _run(chain, batches)
+            run_batches(chain, batches)
             rates.append(len(values) / max(time.process_time() - start, 1e-9))
     return statistics.median(rates)
 
 
-def _run(chain: Chain, batches: Sequence[Sequence[bytes]]) -> None:
+def in_batches(values: Sequence[bytes], size: int = BATCH_MAX) -> list[Sequence[bytes]]:
+    """``values`` cut into batches of ``size`` (the last one shorter)."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def run_batches(chain: Chain, batches: Sequence[Sequence[bytes]]) -> None:
+    """Each batch through ``Chain.process_many`` and every interaction serialised, as the
+    worker does; a failed event raises (bench events are valid)."""
     for values in batches:
         for result in chain.process_many(values):
             if isinstance(result, Exception):
