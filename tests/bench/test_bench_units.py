@@ -90,3 +90,24 @@ def test_summary_line_has_the_contract_keys() -> None:
         "baseline_events_per_s", "pipeline_events_per_s", "ratio", "p50_latency_ms",
         "p99_latency_ms", "chain_events_per_s", "webhook_events_per_s",
     ]  # fmt: skip
+
+
+def test_chain_rate_runs_the_bench_events_in_batches_and_a_failed_event_is_an_error() -> None:
+    """The chain stage measures valid events in batches and restores the collector after; an
+    event the chain rejects is a bug in the bench input and raises, it is not a figure."""
+    import gc
+
+    from pipeline.bench.chain_run import chain_rate, in_batches, run_batches
+    from pipeline.chain import Chain
+    from pipeline.normalise import StageError
+    from pipeline.privacy import Pseudonymiser
+    from pipeline.tagging import Tagger
+
+    chain = Chain(Tagger.load(), Pseudonymiser(b"k" * 32), max_event_bytes=1 << 20)
+    values = [e.value for e in make_events(120, run="u")]
+    thresholds = gc.get_threshold()
+    assert chain_rate(chain, values, runs=1, batch=50) > 0
+    assert gc.get_threshold() == thresholds
+    assert [len(b) for b in in_batches(values, 50)] == [50, 50, 20]
+    with pytest.raises(StageError, match="JSON"):
+        run_batches(chain, in_batches([values[0], b"{not json", values[1]], 2))
