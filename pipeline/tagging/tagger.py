@@ -467,18 +467,19 @@ class Tagger:
 
     def _words_of(self, text: str, channel: str, subject: str | None) -> tuple[int, list[str]]:
         """The row of the channel's bias and prior, and the message's words."""
-        base = self._base_of(channel)
-        words = tokenise(f"{subject}. {text}" if subject else text)
-        if self._rows.full():
-            self._forget_words()  # between messages: no index of a dropped row is held
-        return base, words
+        base = self._start_message(channel)
+        return base, tokenise(f"{subject}. {text}" if subject else text)
 
-    def _base_of(self, channel: str) -> int:
-        """The row of the channel's bias and prior; an unknown channel is an error."""
+    def _start_message(self, channel: str) -> int:
+        """The row of the channel's bias and prior (an unknown channel is an error); first, if the
+        row table is full, every word's row is forgotten: between messages, no index of a dropped
+        row is held."""
         base = self._base.get(channel)
         if base is None:
             self._check_channel(channel)
             raise AssertionError  # unreachable: every known channel has a base vector
+        if self._rows.full():
+            self._forget_words()
         return base
 
     def _fast(self, text: str, channel: str, subject: str | None) -> _Scored:
@@ -515,9 +516,7 @@ class Tagger:
         """
         with self._lock:
             if self._native is not None:
-                base = self._base_of(channel)
-                if self._rows.full():
-                    self._forget_words()  # between messages: no index of a dropped row is held
+                base = self._start_message(channel)
                 first, second, third, confidence, reasons, has_words = self._native.tag(
                     text, subject, base, self._prior_reason[channel]
                 )

@@ -139,24 +139,21 @@ class BatchProcessor:
         duplicates = 0
         results = self.chain.process_many([message.value for message in messages])
         for message, result in zip(messages, results, strict=True):
+            if isinstance(result, Exception):
+                outputs.append(self._failed(message, result))
+                continue
+            key = result.id.encode()
+            if key in in_flight or key in seen:
+                # in flight in this or a concurrent batch: that one is published or re-delivered
+                duplicates += 1
+                continue
             try:
-                if isinstance(result, Exception):
-                    raise result
-                key = result.id.encode()
-                if key in in_flight or key in seen:
-                    # in flight in this or a concurrent batch: that one is published or re-delivered
-                    duplicates += 1
-                    continue
                 output = Output(
                     self.feed, key, serialise(result), feed_headers(result, oin=self.oin),
                     message, result, partition=message.partition,
                 )  # fmt: skip
-            except StageError as error:
-                outputs.append(self._dead_letter(message, error))
-                continue
-            except Exception as exc:  # a bug, not bad input: stopping would stall the partition
-                log.error("event not publishable", error_class=type(exc).__name__)
-                outputs.append(self._dead_letter(message, _unpublishable(exc)))
+            except Exception as exc:
+                outputs.append(self._failed(message, exc))
                 continue
             batch_ids.add(key)
             in_flight.add(key)
@@ -164,6 +161,17 @@ class BatchProcessor:
         if duplicates:
             metrics.DUPLICATES.labels(channel).inc(duplicates)
         return outputs
+
+    def _failed(self, message: Any, exc: Exception) -> Output:
+        """The dead letter of an event the chain or its feed record failed on.
+
+        A StageError is bad input, dead-lettered with its stage. Anything else is a bug, not bad
+        input: dead-lettered as unpublishable, since stopping would stall the partition.
+        """
+        if isinstance(exc, StageError):
+            return self._dead_letter(message, exc)
+        log.error("event not publishable", error_class=type(exc).__name__)
+        return self._dead_letter(message, _unpublishable(exc))
 
     def _dead_letter(self, message: Any, error: StageError) -> Output:
         metrics.DEAD_LETTERS.labels(error.stage).inc()
